@@ -1,0 +1,75 @@
+/**
+ * Use cases: a subject's standing and its explanation, and a decision on an action. Until the in-memory decision
+ * index exists, a decision reads the subject's stored derivation (and those of organisations it represents).
+ * Every decision gets an id a person can cite and an audit event.
+ */
+import { randomUUID } from 'node:crypto';
+import { decide, type Decision } from '../core/decide.ts';
+import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
+import type { RecordFact } from '../core/record.ts';
+import { fail, ok, type Result } from '../core/result.ts';
+import { standingAt, type Standing } from '../core/standing.ts';
+import { chainEvents } from './audit-chain.ts';
+import type { AppContext } from './context.ts';
+
+export interface Explanation {
+  readonly subject: SubjectId;
+  readonly standing: Standing;
+  readonly records: readonly RecordFact[];
+}
+
+export async function standingOf(context: AppContext, subject: SubjectId, atMs: number): Promise<Standing> {
+  const { store, catalogs } = context;
+  const derivation = await store.derivation(subject.key);
+  const relations = subject.kind === 'person' ? await store.relationsOfPerson(subject.key) : [];
+  const organisations =
+    relations.length === 0 ? new Map() : await store.derivations(relations.map((r) => r.organisation));
+  const related = relations.flatMap((relation) => {
+    const d = organisations.get(relation.organisation);
+    return d === undefined ? [] : [{ relation, derivation: d }];
+  });
+  return standingAt(catalogs, subject.key, subject.kind, derivation, atMs, related);
+}
+
+export async function explain(context: AppContext, subjectText: string, atMs: number): Promise<Result<Explanation>> {
+  const parsed = parseSubjectId(subjectText);
+  if (!parsed.ok) return parsed;
+  const standing = await standingOf(context, parsed.value, atMs);
+  const records = await context.store.recordsOf(parsed.value.key);
+  return ok({ subject: parsed.value, standing, records });
+}
+
+export interface DecisionMade extends Decision {
+  readonly decisionId: string;
+}
+
+export async function checkAction(
+  context: AppContext,
+  request: { readonly subject: string; readonly action: string; readonly atMs: number },
+  options: { readonly nowMs: number; readonly actor: string },
+): Promise<Result<DecisionMade>> {
+  const parsed = parseSubjectId(request.subject);
+  if (!parsed.ok) return fail(parsed.problem.code, parsed.problem.message, 'subject');
+  const standing = await standingOf(context, parsed.value, request.atMs);
+  const decision = decide(standing, request.action);
+  if (!decision.ok) return decision;
+  const made: DecisionMade = { decisionId: randomUUID(), ...decision.value };
+  await context.store.transaction(async (tx) => {
+    const event = {
+      atMs: options.nowMs,
+      kind: 'decision.made',
+      actor: options.actor,
+      subject: made.subject,
+      payload: {
+        decisionId: made.decisionId,
+        action: made.action,
+        atMs: made.atMs,
+        outcome: made.outcome,
+        reasons: made.reasons.map((r) => r.measure),
+        catalogVersions: made.catalogVersions,
+      },
+    };
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+  });
+  return ok(made);
+}

@@ -1,0 +1,225 @@
+/**
+ * Use cases: submit a batch of records, retract one. Idempotent on (agency, agencyRef): a repeat with the same
+ * content returns the original record; the same reference with other content is a conflict and changes nothing.
+ * Every accepted record commits with its subject's new derived state and its audit event in one transaction, and
+ * touches only the subjects it concerns.
+ */
+import { deriveSubject } from '../core/derive.ts';
+import type { SubjectId } from '../core/identifiers.ts';
+import {
+  sameRecordContent,
+  validateRecordInput,
+  type RecordDraft,
+  type RecordFact,
+  type RecordInput,
+} from '../core/record.ts';
+import type { Problem } from '../core/result.ts';
+import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
+import { chainEvents } from './audit-chain.ts';
+import type { AppContext } from './context.ts';
+
+export type ItemResult =
+  | { readonly status: 'accepted'; readonly recordId: number }
+  | { readonly status: 'duplicate'; readonly recordId: number }
+  | { readonly status: 'rejected'; readonly problem: Problem };
+
+export interface BatchResult {
+  readonly results: readonly ItemResult[];
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: number;
+}
+
+export interface SubmitOptions {
+  readonly nowMs: number;
+  /** The authenticated agency: items naming no agency get it; items naming another are refused. */
+  readonly agency?: string;
+}
+
+/** Recomputes and stores the derived state of these subjects from all their records (as this transaction sees them). */
+export async function rederive(
+  context: AppContext,
+  tx: StoreTransaction,
+  subjects: readonly SubjectId[],
+): Promise<void> {
+  const records = await tx.recordsOf(subjects.map((s) => s.key));
+  await tx.putDerivations(
+    subjects.map((s) => deriveSubject(context.catalogs, s.key, s.kind, records.get(s.key) ?? [])),
+  );
+}
+
+function count(results: readonly ItemResult[]): BatchResult {
+  let accepted = 0;
+  let duplicates = 0;
+  for (const r of results) {
+    if (r.status === 'accepted') accepted++;
+    else if (r.status === 'duplicate') duplicates++;
+  }
+  return { results, accepted, duplicates, rejected: results.length - accepted - duplicates };
+}
+
+export async function submitRecords(
+  context: AppContext,
+  inputs: readonly RecordInput[],
+  options: SubmitOptions,
+): Promise<BatchResult> {
+  const results: (ItemResult | undefined)[] = new Array(inputs.length);
+  const valid: { index: number; draft: RecordDraft; subject: SubjectId }[] = [];
+  for (const [index, input] of inputs.entries()) {
+    if (options.agency !== undefined && input.agency !== undefined && input.agency !== options.agency) {
+      results[index] = {
+        status: 'rejected',
+        problem: {
+          code: 'agency_mismatch',
+          message: `records of agency ${String(input.agency)} cannot be submitted as ${options.agency}`,
+          field: 'agency',
+        },
+      };
+      continue;
+    }
+    const withAgency = options.agency === undefined ? input : { ...input, agency: options.agency };
+    const checked = validateRecordInput(withAgency, context.catalogs, options.nowMs);
+    if (!checked.ok) results[index] = { status: 'rejected', problem: checked.problem };
+    else valid.push({ index, draft: checked.value.draft, subject: checked.value.subject });
+  }
+
+  if (valid.length > 0) {
+    await context.store.transaction(async (tx) => {
+      const existing = new Map<string, RecordFact>();
+      const byAgency = Map.groupBy(valid, (v) => v.draft.agency);
+      for (const [agency, items] of byAgency) {
+        const found = await tx.recordsByRef(
+          agency,
+          items.map((i) => i.draft.agencyRef),
+        );
+        for (const [ref, record] of found) existing.set(`${agency}\u0000${ref}`, record);
+      }
+      const pending = new Map<string, { draft: RecordDraft; index: number }>();
+      const fresh: typeof valid = [];
+      const repeatsOfPending: { index: number; key: string }[] = [];
+      for (const item of valid) {
+        const key = `${item.draft.agency}\u0000${item.draft.agencyRef}`;
+        const storedEarlier = existing.get(key);
+        const earlier = storedEarlier ?? pending.get(key)?.draft;
+        if (earlier === undefined) {
+          pending.set(key, { draft: item.draft, index: item.index });
+          fresh.push(item);
+        } else if (!sameRecordContent(earlier, item.draft)) {
+          results[item.index] = {
+            status: 'rejected',
+            problem: {
+              code: 'reference_conflict',
+              message: `agency ${item.draft.agency} already used reference ${item.draft.agencyRef} for a different record`,
+              field: 'agencyRef',
+            },
+          };
+        } else if (storedEarlier !== undefined) {
+          results[item.index] = { status: 'duplicate', recordId: storedEarlier.id };
+        } else {
+          repeatsOfPending.push({ index: item.index, key });
+        }
+      }
+      if (fresh.length === 0) return;
+
+      await tx.putSubjects(fresh.map((f) => f.subject));
+      const stored = await tx.insertRecords(fresh.map((f) => ({ draft: f.draft, recordedAtMs: options.nowMs })));
+      const idsByKey = new Map<string, number>();
+      for (const [i, record] of stored.entries()) {
+        const item = fresh[i];
+        if (item === undefined) continue;
+        results[item.index] = { status: 'accepted', recordId: record.id };
+        idsByKey.set(`${record.agency}\u0000${record.agencyRef}`, record.id);
+      }
+      for (const { index, key } of repeatsOfPending)
+        results[index] = { status: 'duplicate', recordId: idsByKey.get(key) ?? 0 };
+
+      const subjects = [...new Map(fresh.map((f) => [f.subject.key, f.subject])).values()];
+      await rederive(context, tx, subjects);
+      const events: AuditEventInput[] = stored.map((r) => ({
+        atMs: options.nowMs,
+        kind: 'record.accepted',
+        actor: r.agency,
+        subject: r.subject,
+        payload: { recordId: r.id, agencyRef: r.agencyRef, code: r.code, effectiveAtMs: r.effectiveAtMs },
+      }));
+      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), events));
+    });
+  }
+  return count(results.map((r) => r ?? { status: 'rejected', problem: { code: 'internal', message: 'no result' } }));
+}
+
+export type RetractResult =
+  | { readonly status: 'retracted'; readonly recordId: number; readonly retracts: number }
+  | { readonly status: 'duplicate'; readonly recordId: number; readonly retracts: number }
+  | { readonly status: 'rejected'; readonly problem: Problem };
+
+/**
+ * An agency withdraws one of its own records (a mistake, or an objection overturned). The retraction is a new
+ * record with its own reference; the original stays in history, and the subject's state is recomputed without it.
+ */
+export async function retractRecord(
+  context: AppContext,
+  request: {
+    readonly agency: string;
+    readonly agencyRef: string;
+    readonly retractsRef: string;
+    readonly reason: string;
+  },
+  options: { readonly nowMs: number },
+): Promise<RetractResult> {
+  if (request.reason.trim() === '')
+    return { status: 'rejected', problem: { code: 'missing_field', message: 'reason is required', field: 'reason' } };
+  return context.store.transaction(async (tx): Promise<RetractResult> => {
+    const found = await tx.recordsByRef(request.agency, [request.retractsRef, request.agencyRef]);
+    const original = found.get(request.retractsRef);
+    if (original === undefined || original.retracts !== undefined) {
+      return {
+        status: 'rejected',
+        problem: {
+          code: 'record_not_found',
+          message: `agency ${request.agency} has no record ${request.retractsRef}`,
+          field: 'retractsRef',
+        },
+      };
+    }
+    const earlier = found.get(request.agencyRef);
+    if (earlier !== undefined) {
+      if (earlier.retracts === original.id) return { status: 'duplicate', recordId: earlier.id, retracts: original.id };
+      return {
+        status: 'rejected',
+        problem: {
+          code: 'reference_conflict',
+          message: `agency ${request.agency} already used reference ${request.agencyRef}`,
+          field: 'agencyRef',
+        },
+      };
+    }
+    const subjects = await tx.subjectsOf([original.subject]);
+    const subject = subjects.get(original.subject);
+    if (subject === undefined) throw new Error(`record ${original.id} names an unregistered subject`);
+    const draft: RecordDraft = { ...pick(original), agencyRef: request.agencyRef, evidence: request.reason.trim() };
+    const [stored] = await tx.insertRecords([{ draft, recordedAtMs: options.nowMs, retracts: original.id }]);
+    if (stored === undefined) throw new Error('insert returned nothing');
+    await rederive(context, tx, [subject]);
+    const event: AuditEventInput = {
+      atMs: options.nowMs,
+      kind: 'record.retracted',
+      actor: request.agency,
+      subject: original.subject,
+      payload: { recordId: stored.id, retracts: original.id, agencyRef: request.agencyRef },
+    };
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    return { status: 'retracted', recordId: stored.id, retracts: original.id };
+  });
+}
+
+function pick(record: RecordFact): RecordDraft {
+  return {
+    agency: record.agency,
+    agencyRef: record.agencyRef,
+    subject: record.subject,
+    code: record.code,
+    effectiveAtMs: record.effectiveAtMs,
+    evidence: record.evidence,
+  };
+}

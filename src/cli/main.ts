@@ -1,0 +1,393 @@
+/**
+ * The `credence` command line. Each command parses its arguments strictly, opens the store, calls one use case and
+ * prints the result (text, or JSON with --json). Bad input exits with status 2 and one line on stderr.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { listMembersPageMax } from '../core/constants.ts';
+import { maskSubjectKey, parseSubjectId } from '../core/identifiers.ts';
+import { isoFromMs, parseInstant } from '../core/time.ts';
+import { publishCatalog } from '../app/catalogs.ts';
+import { openContext, type AppContext } from '../app/context.ts';
+import { checkAction, explain } from '../app/decisions.ts';
+import { createDemo } from '../app/demo.ts';
+import { rebuild } from '../app/rebuild.ts';
+import { summarize } from '../app/summary.ts';
+import { DatabaseMissingError } from '../store/ports.ts';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { CheckFailedError, UsageError } from './errors.ts';
+import { readDataFile, readDemoFiles } from './files.ts';
+import { formatDecision, formatExplanation, formatSummary } from './format.ts';
+import { importFile } from './import-file.ts';
+
+const defaultDb = 'data/credence.db';
+const demoPeopleDefault = 20_000;
+const demoSeedDefault = 'credence';
+
+const common = {
+  db: { type: 'string', default: defaultDb },
+  json: { type: 'boolean', default: false },
+  now: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} satisfies ParseArgsConfig['options'];
+
+const usage = `Usage: credence COMMAND [options]
+
+Commands:
+  start                          create the demo database if there is none, and print its summary
+  demo [--people N] [--seed S]   (re)create the demo database and print its summary
+  summary                        print the register's summary
+  check SUBJECT ACTION [--at ISO]  decide whether SUBJECT may do ACTION
+  explain SUBJECT [--at ISO]     scores, grades, listings, measures and the records behind them
+  lists [LIST] [--limit N] [--unmasked] [--at ISO]
+                                 lists and their current members (identifiers masked)
+  import FILE [--agency ID]      import records from NDJSON or CSV
+  publish FILE                   publish a catalog version (YAML or JSON)
+  rebuild [--verify]             replay every record; --verify compares with the stored state
+
+Every command takes --db FILE (default ${defaultDb}); --json prints data as JSON; --now ISO fixes the clock.
+SUBJECT is a resident ID, a Unified Social Credit Code or passport:CCC:NUMBER.`;
+
+type Options = Record<string, string | boolean | undefined>;
+
+function parse(argv: string[], extra: ParseArgsConfig['options'] = {}): { values: Options; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...common, ...extra },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Options, positionals };
+  } catch (error) {
+    throw new UsageError('bad_arguments', (error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+}
+
+function instantOption(values: Options, name: string, fallbackMs: number): number {
+  const text = values[name];
+  if (typeof text !== 'string') return fallbackMs;
+  const parsed = parseInstant(text, `--${name}`);
+  if (!parsed.ok) throw new UsageError(parsed.problem.code, parsed.problem.message);
+  return parsed.value;
+}
+
+function positiveInteger(values: Options, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const text = values[name];
+  if (typeof text !== 'string') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new UsageError('bad_arguments', `--${name} must be a whole number from 1 to ${max}, not ${text}`);
+  return n;
+}
+
+function expectPositionals(positionals: string[], names: readonly string[], optional = 0): void {
+  if (positionals.length < names.length - optional || positionals.length > names.length) {
+    throw new UsageError('bad_arguments', `expected ${names.join(' ')}; see credence --help`);
+  }
+}
+
+async function withContext<T>(values: Options, work: (context: AppContext) => Promise<T>, create = false): Promise<T> {
+  const store = openSqliteStore(String(values.db), { create });
+  try {
+    return await work(await openContext(store));
+  } finally {
+    await store.close();
+  }
+}
+
+function print(values: Options, data: unknown, text: () => string): void {
+  process.stdout.write(`${values.json ? JSON.stringify(data, null, 2) : text()}\n`);
+}
+
+function progressBar(label: string): SingleBar {
+  return new SingleBar({
+    format: `${label} [{bar}] {percentage}% {value}/{total}`,
+    stream: process.stderr,
+    hideCursor: true,
+    clearOnComplete: true,
+  });
+}
+
+async function makeDemo(values: Options): Promise<void> {
+  const db = String(values.db);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+  const people = positiveInteger(values, 'people', demoPeopleDefault, 50_000_000);
+  const seed = typeof values.seed === 'string' ? values.seed : demoSeedDefault;
+  const files = readDemoFiles();
+  await withContext(
+    values,
+    async (context) => {
+      const bar = progressBar('records');
+      let started = false;
+      const report = await createDemo(context, {
+        people,
+        seed,
+        ...files,
+        onProgress: (done, total) => {
+          if (!started) bar.start(total, 0);
+          started = true;
+          bar.update(done);
+        },
+      });
+      if (started) bar.stop();
+      process.stderr.write(
+        `demo: ${report.subjects.toLocaleString('en')} subjects, ${report.records.toLocaleString('en')} records in ${db} (seed ${seed})\n`,
+      );
+    },
+    true,
+  );
+}
+
+async function printSummary(values: Options, nowMs: number): Promise<void> {
+  await withContext(values, async (context) => {
+    const summary = await summarize(context, nowMs);
+    const examples = await exampleSubjects(context, nowMs);
+    print(values, { ...summary, examples }, () => {
+      const tries = examples.map((e) => `  credence check ${e.subject} ${e.action}    # ${e.why}`);
+      return `${formatSummary(summary, context.catalogs)}\n\nTry (npm run credence -- ...):\n${tries.join('\n')}\n  credence lists court-defaulters`;
+    });
+  });
+}
+
+const isResident = (key: string) => {
+  const id = parseSubjectId(key);
+  return id.ok && id.value.scheme === 'resident_id';
+};
+
+/** A few subjects worth a look: the first current members of some lists, by kind. */
+async function exampleSubjects(
+  context: AppContext,
+  atMs: number,
+): Promise<{ subject: string; action: string; why: string }[]> {
+  const wanted: readonly [string, string, string, (key: string) => boolean, string][] = [
+    ['court-defaulters', 'travel.flight', 'a court defaulter', isResident, ''],
+    ['flight-conduct-ban', 'travel.flight', 'banned from flights for disruption', () => true, ''],
+    [
+      'court-defaulters',
+      'visa.issue',
+      'a foreigner on the defaulter list',
+      (k) => k.startsWith('passport:'),
+      'passport:',
+    ],
+    ['civic-honours', 'service.green_channel', 'on the red list', () => true, ''],
+  ];
+  const out: { subject: string; action: string; why: string }[] = [];
+  for (const [list, action, why, accept, after] of wanted) {
+    if (!context.catalogs.list(list)) continue;
+    const members = await context.store.listMembers(list, atMs, 200, after);
+    const found = members.find((m) => accept(m.subject));
+    if (found) out.push({ subject: found.subject, action, why });
+  }
+  return out;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const clockMs = Date.now();
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${usage}\n`);
+      return;
+    case 'start': {
+      const { values } = parse(rest, { people: { type: 'string' }, seed: { type: 'string' } });
+      if (!existsSync(String(values.db))) {
+        process.stderr.write(`No database at ${String(values.db)}: creating the demo city (once).\n`);
+        await makeDemo(values);
+      }
+      await printSummary(values, instantOption(values, 'now', clockMs));
+      return;
+    }
+    case 'demo': {
+      const { values, positionals } = parse(rest, { people: { type: 'string' }, seed: { type: 'string' } });
+      expectPositionals(positionals, []);
+      await makeDemo(values);
+      await printSummary(values, instantOption(values, 'now', clockMs));
+      return;
+    }
+    case 'summary': {
+      const { values, positionals } = parse(rest);
+      expectPositionals(positionals, []);
+      await printSummary(values, instantOption(values, 'now', clockMs));
+      return;
+    }
+    case 'check': {
+      const { values, positionals } = parse(rest, { at: { type: 'string' } });
+      expectPositionals(positionals, ['SUBJECT', 'ACTION']);
+      const nowMs = instantOption(values, 'now', clockMs);
+      const atMs = instantOption(values, 'at', nowMs);
+      await withContext(values, async (context) => {
+        const decided = await checkAction(
+          context,
+          { subject: String(positionals[0]), action: String(positionals[1]), atMs },
+          { nowMs, actor: 'cli' },
+        );
+        if (!decided.ok) throw new UsageError(decided.problem.code, decided.problem.message);
+        print(values, decided.value, () => formatDecision(decided.value));
+      });
+      return;
+    }
+    case 'explain': {
+      const { values, positionals } = parse(rest, { at: { type: 'string' } });
+      expectPositionals(positionals, ['SUBJECT']);
+      const atMs = instantOption(values, 'at', instantOption(values, 'now', clockMs));
+      await withContext(values, async (context) => {
+        const explained = await explain(context, String(positionals[0]), atMs);
+        if (!explained.ok) throw new UsageError(explained.problem.code, explained.problem.message);
+        print(values, explained.value, () => formatExplanation(explained.value, context.catalogs));
+      });
+      return;
+    }
+    case 'lists': {
+      const { values, positionals } = parse(rest, {
+        at: { type: 'string' },
+        limit: { type: 'string' },
+        unmasked: { type: 'boolean', default: false },
+      });
+      expectPositionals(positionals, ['LIST'], 1);
+      const atMs = instantOption(values, 'at', instantOption(values, 'now', clockMs));
+      const limit = positiveInteger(values, 'limit', 20, listMembersPageMax);
+      await withContext(values, async (context) => {
+        const listId = positionals[0];
+        if (listId === undefined) {
+          const counts = await context.store.countListMembers(atMs);
+          const lists = context.catalogs.listIds.map((id) => {
+            const found = context.catalogs.list(id);
+            return {
+              id,
+              scheme: found?.schemeId,
+              color: found?.list.color,
+              title: found?.list.title,
+              members: counts.get(id) ?? 0,
+            };
+          });
+          print(values, lists, () =>
+            lists
+              .map(
+                (l) =>
+                  `${l.id.padEnd(28)} ${String(l.color).padEnd(6)} ${String(l.members).padStart(8)}  ${l.title?.en ?? ''} / ${l.title?.['zh-CN'] ?? ''}`,
+              )
+              .join('\n'),
+          );
+          return;
+        }
+        const found = context.catalogs.list(listId);
+        if (!found)
+          throw new UsageError('unknown_list', `unknown list ${listId}; lists: ${context.catalogs.listIds.join(', ')}`);
+        const members = await context.store.listMembers(listId, atMs, limit);
+        const shown = members.map((m) => {
+          const id = parseSubjectId(m.subject);
+          return { ...m, subject: values.unmasked || !id.ok ? m.subject : maskSubjectKey(id.value) };
+        });
+        print(values, shown, () =>
+          [
+            `${found.list.title.en} / ${found.list.title['zh-CN']} at ${isoFromMs(atMs)}: ${shown.length} shown (--limit ${limit})`,
+            ...shown.map(
+              (m) =>
+                `  ${m.subject.padEnd(28)} since ${isoFromMs(m.startMs).slice(0, 10)} until ${isoFromMs(m.endMs).slice(0, 10)}  ${m.code} (record ${m.recordId})`,
+            ),
+          ].join('\n'),
+        );
+      });
+      return;
+    }
+    case 'import': {
+      const { values, positionals } = parse(rest, { agency: { type: 'string' } });
+      expectPositionals(positionals, ['FILE']);
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const bar = new SingleBar({ format: 'import {value} lines', stream: process.stderr, clearOnComplete: true });
+        bar.start(0, 0);
+        const report = await importFile(context, String(positionals[0]), {
+          nowMs,
+          ...(typeof values.agency === 'string' ? { agency: values.agency } : {}),
+          onProgress: (lines) => bar.update(lines),
+        });
+        bar.stop();
+        print(values, report, () =>
+          [
+            `lines: ${report.lines}`,
+            `accepted: ${report.accepted}`,
+            `duplicate: ${report.duplicates}`,
+            `rejected: ${report.rejected}`,
+            ...(report.rejectedFile ? [`rejected lines and reasons: ${report.rejectedFile}`] : []),
+          ].join('\n'),
+        );
+      });
+      return;
+    }
+    case 'publish': {
+      const { values, positionals } = parse(rest);
+      expectPositionals(positionals, ['FILE']);
+      const nowMs = instantOption(values, 'now', clockMs);
+      const input = readDataFile(String(positionals[0]));
+      await withContext(values, async (context) => {
+        const published = await publishCatalog(context, input, { nowMs, actor: 'admin' });
+        if (!published.ok) throw new UsageError(published.problem.code, published.problem.message);
+        const v = published.value;
+        print(
+          values,
+          {
+            scheme: v.schemeId,
+            version: v.version,
+            publishedAt: isoFromMs(v.publishedAtMs),
+            effectiveFrom: isoFromMs(v.effectiveFromMs),
+          },
+          () => `published ${v.schemeId} v${v.version}, effective from ${isoFromMs(v.effectiveFromMs)}`,
+        );
+      });
+      return;
+    }
+    case 'rebuild': {
+      const { values, positionals } = parse(rest, { verify: { type: 'boolean', default: false } });
+      expectPositionals(positionals, []);
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const bar = new SingleBar({
+          format: 'rebuild {value} subjects',
+          stream: process.stderr,
+          clearOnComplete: true,
+        });
+        bar.start(0, 0);
+        const report = await rebuild(context, {
+          verify: Boolean(values.verify),
+          nowMs,
+          onProgress: (subjects) => bar.update(subjects),
+        });
+        bar.stop();
+        print(values, report, () =>
+          [
+            `replayed ${report.records} records of ${report.subjects} subjects`,
+            values.verify ? `differences: ${report.differences}` : 'derived state rewritten',
+            ...report.sample.map((s) => `  ${s.problem}: ${s.subject}`),
+          ].join('\n'),
+        );
+        if (values.verify && report.differences > 0)
+          throw new CheckFailedError(
+            `rebuild --verify: ${report.differences} subjects' stored state differs from the replay`,
+          );
+      });
+      return;
+    }
+    default:
+      throw new UsageError('unknown_command', `unknown command ${command}; see credence --help`);
+  }
+}
+
+try {
+  await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError || error instanceof DatabaseMissingError) {
+    process.stderr.write(`credence: ${error.message}\n`);
+    process.exitCode = 2;
+  } else if (error instanceof CheckFailedError) {
+    process.stderr.write(`credence: ${error.message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Decisions: may this subject do this action now? The answer follows from the standing alone: a sanction that
+ * names the action denies it; otherwise an incentive that names it allows it; otherwise the action's default.
+ * Every measure that names the action is a reason, with its legal basis and until when it applies. Same input,
+ * same output: the decision id and the log entry are added by the caller.
+ */
+import { findAction, type Outcome } from './actions.ts';
+import { fail, ok, type Result } from './result.ts';
+import type { AppliedMeasure, Standing } from './standing.ts';
+
+export interface DecisionReason {
+  readonly measure: string;
+  readonly kind: 'sanction' | 'incentive';
+  readonly title: AppliedMeasure['title'];
+  readonly scheme: string;
+  readonly version: number;
+  readonly legalBasis: string;
+  /** The listing (list id, the record behind it, its rule) or the grade that brings the measure. */
+  readonly because:
+    | { readonly list: string; readonly recordId: number; readonly code: string; readonly ruleVersion: number }
+    | { readonly grade: string };
+  readonly untilMs?: number;
+  readonly via?: AppliedMeasure['via'];
+}
+
+export interface Decision {
+  readonly subject: string;
+  readonly action: string;
+  readonly atMs: number;
+  readonly outcome: Outcome;
+  readonly reasons: readonly DecisionReason[];
+  /** Every scheme version the standing was read under: what an appeal cites. */
+  readonly catalogVersions: readonly { readonly scheme: string; readonly version: number }[];
+}
+
+function reasonOf(m: AppliedMeasure): DecisionReason {
+  const because =
+    'listing' in m.basis
+      ? {
+          list: m.basis.listing.list,
+          recordId: m.basis.listing.recordId,
+          code: m.basis.listing.code,
+          ruleVersion: m.basis.listing.version,
+        }
+      : { grade: m.basis.grade };
+  return {
+    measure: m.measure,
+    kind: m.kind,
+    title: m.title,
+    scheme: m.scheme,
+    version: m.version,
+    legalBasis: m.legalBasis,
+    because,
+    ...(m.untilMs === undefined ? {} : { untilMs: m.untilMs }),
+    ...(m.via === undefined ? {} : { via: m.via }),
+  };
+}
+
+export function decide(standing: Standing, action: string): Result<Decision> {
+  const definition = findAction(action);
+  if (definition === undefined) return fail('unknown_action', `unknown action ${action}`, 'action');
+  const relevant = standing.measures.filter((m) => m.actions.includes(action));
+  const sanctions = relevant.filter((m) => m.kind === 'sanction');
+  const incentives = relevant.filter((m) => m.kind === 'incentive');
+  const outcome: Outcome = sanctions.length > 0 ? 'deny' : incentives.length > 0 ? 'allow' : definition.outcomeDefault;
+  // Sanctions first: they decide; incentives after them, as context.
+  const reasons = [...sanctions, ...incentives].map(reasonOf);
+  return ok({
+    subject: standing.subject,
+    action,
+    atMs: standing.atMs,
+    outcome,
+    reasons,
+    catalogVersions: standing.schemes.map((s) => ({ scheme: s.scheme, version: s.version })),
+  });
+}

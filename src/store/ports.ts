@@ -1,0 +1,110 @@
+/**
+ * The store port: what the use cases need from a system of record, and nothing more. Adapters (sqlite/, later
+ * postgres/) implement it; the store contract suite (test/support/store-contract.ts) holds every adapter to it.
+ *
+ * Writes happen inside `transaction`: everything written in one call commits together or not at all. Reads that
+ * decide a write (idempotency, a subject's records) are made through the transaction so they see what it sees.
+ * Methods take and return batches where a use case works in batches, so that an import is a few large statements,
+ * not a round trip per row.
+ */
+import type { CatalogVersion } from '../core/catalog.ts';
+import type { Derivation } from '../core/derive.ts';
+import type { SubjectId } from '../core/identifiers.ts';
+import type { RecordDraft, RecordFact } from '../core/record.ts';
+import type { Relation } from '../core/standing.ts';
+
+export interface Agency {
+  readonly id: string;
+  readonly kind: string;
+  readonly name: { readonly 'zh-CN': string; readonly en: string };
+}
+
+export interface AuditEventInput {
+  readonly atMs: number;
+  /** e.g. `record.accepted`, `catalog.published`, `decision.made`, `rebuild.completed`. */
+  readonly kind: string;
+  /** Who did it: an agency id, `admin`, `system`, a service point. */
+  readonly actor: string;
+  readonly subject?: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface ListMember {
+  readonly subject: string;
+  readonly list: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly recordId: number;
+  readonly code: string;
+}
+
+export interface StoreSummary {
+  readonly subjectsByKind: Readonly<Record<string, number>>;
+  readonly recordsByCode: Readonly<Record<string, number>>;
+  readonly records: number;
+  readonly auditEvents: number;
+}
+
+/** Reads and writes inside one transaction. */
+export interface StoreTransaction {
+  recordsByRef(agency: string, agencyRefs: readonly string[]): Promise<Map<string, RecordFact>>;
+  recordsOf(subjects: readonly string[]): Promise<Map<string, RecordFact[]>>;
+  subjectsOf(keys: readonly string[]): Promise<Map<string, SubjectId>>;
+  auditTail(): Promise<{ readonly seq: number; readonly hash: string } | undefined>;
+
+  insertCatalogVersion(version: CatalogVersion): Promise<void>;
+  putAgencies(agencies: readonly Agency[]): Promise<void>;
+  putSubjects(subjects: readonly SubjectId[]): Promise<void>;
+  putRelations(relations: readonly Relation[]): Promise<void>;
+  /** Stores records in order and returns them with their ids. */
+  insertRecords(
+    records: readonly { readonly draft: RecordDraft; readonly recordedAtMs: number; readonly retracts?: number }[],
+  ): Promise<RecordFact[]>;
+  /** Replaces each subject's derived state (and its listings) with the given derivation. */
+  putDerivations(derivations: readonly Derivation[]): Promise<void>;
+  appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
+}
+
+export interface Store {
+  /** Runs `work` in one transaction; a throw rolls everything back. Transactions never interleave. */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+
+  catalogVersions(): Promise<CatalogVersion[]>;
+  agencies(): Promise<Agency[]>;
+  subject(key: string): Promise<SubjectId | undefined>;
+  recordsOf(subject: string): Promise<RecordFact[]>;
+  derivation(subject: string): Promise<Derivation | undefined>;
+  /** Relations naming this person, and those of these organisations. */
+  relationsOfPerson(person: string): Promise<Relation[]>;
+  derivations(subjects: readonly string[]): Promise<Map<string, Derivation>>;
+  /** Active members of a list at an instant, in subject order, after the given subject (for paging). */
+  listMembers(list: string, atMs: number, limit: number, afterSubject?: string): Promise<ListMember[]>;
+  countListMembers(atMs: number): Promise<Map<string, number>>;
+  summary(): Promise<StoreSummary>;
+  /** Every subject with its kind, in key order, in pages: for summaries and index loading. */
+  scanSubjects(pageSize: number): AsyncIterable<SubjectId[]>;
+  /** Every subject that has records, with all of them, in subject order, in pages: for rebuild. */
+  scanSubjectRecords(
+    pageSize: number,
+  ): AsyncIterable<{ readonly subject: SubjectId; readonly records: RecordFact[] }[]>;
+  /** Every stored derivation, in subject order, in pages. */
+  scanDerivations(pageSize: number): AsyncIterable<Derivation[]>;
+  auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]>;
+  close(): Promise<void>;
+}
+
+/** Opening a database that does not exist, without asking to create it. */
+export class DatabaseMissingError extends Error {
+  readonly code = 'database_missing';
+}
+
+/** The same (agency, agencyRef) stored twice: the loser of a race on idempotency. */
+export class DuplicateReferenceError extends Error {
+  readonly code = 'duplicate_reference';
+}

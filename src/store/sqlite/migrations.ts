@@ -1,0 +1,91 @@
+/**
+ * The SQLite schema, as an ordered list of migrations. A migration is applied once, in its own transaction, and
+ * recorded in schema_migrations; existing ones are never edited, only new ones appended.
+ */
+
+export const migrations: readonly { readonly name: string; readonly sql: string }[] = [
+  {
+    name: '0001-initial',
+    sql: `
+      CREATE TABLE agencies (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name_zh TEXT NOT NULL,
+        name_en TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE catalog_versions (
+        scheme_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        published_at_ms INTEGER NOT NULL,
+        effective_from_ms INTEGER NOT NULL CHECK (effective_from_ms >= published_at_ms),
+        body TEXT NOT NULL,
+        PRIMARY KEY (scheme_id, version)
+      ) STRICT;
+
+      CREATE TABLE subjects (
+        key TEXT PRIMARY KEY,
+        scheme TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        region TEXT
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE relations (
+        organisation TEXT NOT NULL,
+        person TEXT NOT NULL,
+        role TEXT NOT NULL,
+        from_ms INTEGER NOT NULL,
+        until_ms INTEGER,
+        PRIMARY KEY (person, organisation, role, from_ms)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX relations_by_organisation ON relations (organisation);
+
+      CREATE TABLE records (
+        id INTEGER PRIMARY KEY,
+        agency TEXT NOT NULL,
+        agency_ref TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        code TEXT NOT NULL,
+        effective_at_ms INTEGER NOT NULL,
+        recorded_at_ms INTEGER NOT NULL,
+        evidence TEXT NOT NULL,
+        amount REAL,
+        case_ref TEXT,
+        retracts INTEGER REFERENCES records (id),
+        UNIQUE (agency, agency_ref)
+      ) STRICT;
+      CREATE INDEX records_by_subject ON records (subject, id);
+
+      CREATE TABLE derivations (
+        subject TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE listings (
+        subject TEXT NOT NULL,
+        list TEXT NOT NULL,
+        scheme TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        record_id INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL CHECK (end_ms >= start_ms)
+      ) STRICT;
+      CREATE INDEX listings_by_list ON listings (list, subject);
+      CREATE INDEX listings_by_subject ON listings (subject);
+
+      CREATE TABLE audit_events (
+        seq INTEGER PRIMARY KEY,
+        at_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        subject TEXT,
+        payload TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+];

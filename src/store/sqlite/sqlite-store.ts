@@ -1,0 +1,443 @@
+/**
+ * The embedded store on node:sqlite (built into Node 24: no native build; see docs/architecture.md for the
+ * measurement behind the choice). One connection, WAL journal, synchronous=FULL so that an acknowledged
+ * write survives a crash. node:sqlite is synchronous; the port is asynchronous for the networked adapters, so
+ * transactions are queued here and never interleave.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { CatalogVersion } from '../../core/catalog.ts';
+import type { Derivation } from '../../core/derive.ts';
+import type { IdentifierScheme, SubjectId, SubjectKind } from '../../core/identifiers.ts';
+import type { RecordFact } from '../../core/record.ts';
+import type { Relation, Role } from '../../core/standing.ts';
+import {
+  DatabaseMissingError,
+  DuplicateReferenceError,
+  type Agency,
+  type AuditEvent,
+  type ListMember,
+  type Store,
+  type StoreSummary,
+  type StoreTransaction,
+} from '../ports.ts';
+import { migrations } from './migrations.ts';
+
+type Row = Record<string, unknown>;
+
+const num = (value: unknown): number => Number(value);
+const str = (value: unknown): string => String(value);
+
+function recordFromRow(row: Row): RecordFact {
+  return {
+    id: num(row.id),
+    agency: str(row.agency),
+    agencyRef: str(row.agency_ref),
+    subject: str(row.subject),
+    code: str(row.code),
+    effectiveAtMs: num(row.effective_at_ms),
+    recordedAtMs: num(row.recorded_at_ms),
+    evidence: str(row.evidence),
+    ...(row.amount === null ? {} : { amount: num(row.amount) }),
+    ...(row.case_ref === null ? {} : { caseRef: str(row.case_ref) }),
+    ...(row.retracts === null ? {} : { retracts: num(row.retracts) }),
+  };
+}
+
+function subjectFromRow(row: Row): SubjectId {
+  return {
+    key: str(row.key),
+    scheme: str(row.scheme) as IdentifierScheme,
+    kind: str(row.kind) as SubjectKind,
+    ...(row.region === null ? {} : { region: str(row.region) }),
+  };
+}
+
+function relationFromRow(row: Row): Relation {
+  return {
+    organisation: str(row.organisation),
+    person: str(row.person),
+    role: str(row.role) as Role,
+    fromMs: num(row.from_ms),
+    ...(row.until_ms === null ? {} : { untilMs: num(row.until_ms) }),
+  };
+}
+
+function auditFromRow(row: Row): AuditEvent {
+  return {
+    seq: num(row.seq),
+    atMs: num(row.at_ms),
+    kind: str(row.kind),
+    actor: str(row.actor),
+    ...(row.subject === null ? {} : { subject: str(row.subject) }),
+    payload: JSON.parse(str(row.payload)) as Record<string, unknown>,
+    prevHash: str(row.prev_hash),
+    hash: str(row.hash),
+  };
+}
+
+/** Parameters per statement stay under SQLite's default limit of 32,766 host parameters. */
+const keysPerQueryMax = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface SqliteStoreOptions {
+  /** Create the file (and its folder) if missing; otherwise a missing file is a DatabaseMissingError. */
+  readonly create?: boolean;
+}
+
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  const inMemory = path === ':memory:';
+  if (!inMemory && !existsSync(path)) {
+    if (!options.create)
+      throw new DatabaseMissingError(`database ${path} does not exist; create it with: credence demo --db ${path}`);
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  const db = new DatabaseSync(path);
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+  );
+  migrate(db);
+  return new SqliteStore(db);
+}
+
+function migrate(db: DatabaseSync) {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY) STRICT');
+  const applied = new Set(
+    db
+      .prepare('SELECT name FROM schema_migrations')
+      .all()
+      .map((r) => str(r.name)),
+  );
+  for (const migration of migrations) {
+    if (applied.has(migration.name)) continue;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (name) VALUES (?)').run(migration.name);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+class SqliteStore implements Store {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.#prepare(sql).all(...params) as Row[];
+  }
+
+  #byKeys(sqlWithList: (placeholders: string) => string, keys: readonly string[], prefix: SQLInputValue[] = []): Row[] {
+    const rows: Row[] = [];
+    for (const part of chunks([...new Set(keys)], keysPerQueryMax)) {
+      rows.push(...this.#all(sqlWithList(part.map(() => '?').join(',')), ...prefix, ...part));
+    }
+    return rows;
+  }
+
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    const run = async () => {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(this.#transactionView());
+        this.#db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #recordsOf(subjects: readonly string[]): Map<string, RecordFact[]> {
+    const bySubject = new Map<string, RecordFact[]>();
+    const rows = this.#byKeys((list) => `SELECT * FROM records WHERE subject IN (${list}) ORDER BY id`, subjects);
+    for (const row of rows) {
+      const record = recordFromRow(row);
+      const list = bySubject.get(record.subject) ?? [];
+      list.push(record);
+      bySubject.set(record.subject, list);
+    }
+    return bySubject;
+  }
+
+  #transactionView(): StoreTransaction {
+    const insertRecord = this.#prepare(
+      `INSERT INTO records (agency, agency_ref, subject, code, effective_at_ms, recorded_at_ms, evidence, amount, case_ref, retracts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    );
+    return {
+      recordsByRef: async (agency, agencyRefs) => {
+        const rows = this.#byKeys(
+          (list) => `SELECT * FROM records WHERE agency = ? AND agency_ref IN (${list})`,
+          agencyRefs,
+          [agency],
+        );
+        return new Map(rows.map((row) => [str(row.agency_ref), recordFromRow(row)]));
+      },
+      recordsOf: async (subjects) => this.#recordsOf(subjects),
+      subjectsOf: async (keys) => {
+        const rows = this.#byKeys((list) => `SELECT * FROM subjects WHERE key IN (${list})`, keys);
+        return new Map(rows.map((row) => [str(row.key), subjectFromRow(row)]));
+      },
+      auditTail: async () => {
+        const row = this.#prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get();
+        return row === undefined ? undefined : { seq: num(row.seq), hash: str(row.hash) };
+      },
+      insertCatalogVersion: async (v) => {
+        this.#prepare(
+          'INSERT INTO catalog_versions (scheme_id, version, published_at_ms, effective_from_ms, body) VALUES (?, ?, ?, ?, ?)',
+        ).run(v.schemeId, v.version, v.publishedAtMs, v.effectiveFromMs, JSON.stringify(v.catalog));
+      },
+      putAgencies: async (agencies) => {
+        const statement = this.#prepare(
+          'INSERT INTO agencies (id, kind, name_zh, name_en) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh, name_en = excluded.name_en',
+        );
+        for (const a of agencies) statement.run(a.id, a.kind, a.name['zh-CN'], a.name.en);
+      },
+      putSubjects: async (subjects) => {
+        const statement = this.#prepare(
+          'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
+        );
+        for (const s of subjects) statement.run(s.key, s.scheme, s.kind, s.region ?? null);
+      },
+      putRelations: async (relations) => {
+        const statement = this.#prepare(
+          'INSERT INTO relations (organisation, person, role, from_ms, until_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        );
+        for (const r of relations) statement.run(r.organisation, r.person, r.role, r.fromMs, r.untilMs ?? null);
+      },
+      insertRecords: async (records) => {
+        const stored: RecordFact[] = [];
+        for (const { draft, recordedAtMs, retracts } of records) {
+          let row: Row | undefined;
+          try {
+            row = insertRecord.get(
+              draft.agency,
+              draft.agencyRef,
+              draft.subject,
+              draft.code,
+              draft.effectiveAtMs,
+              recordedAtMs,
+              draft.evidence,
+              draft.amount ?? null,
+              draft.caseRef ?? null,
+              retracts ?? null,
+            );
+          } catch (error) {
+            if (error instanceof Error && /UNIQUE constraint failed: records\.agency/.test(error.message)) {
+              throw new DuplicateReferenceError(`agency ${draft.agency} already used reference ${draft.agencyRef}`);
+            }
+            throw error;
+          }
+          stored.push({ ...draft, id: num(row?.id), recordedAtMs, ...(retracts === undefined ? {} : { retracts }) });
+        }
+        return stored;
+      },
+      putDerivations: async (derivations) => {
+        const subjects = derivations.map((d) => d.subject);
+        for (const part of chunks(subjects, keysPerQueryMax)) {
+          this.#prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
+        }
+        const putDerivation = this.#prepare(
+          'INSERT INTO derivations (subject, kind, body) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body',
+        );
+        const putListing = this.#prepare(
+          'INSERT INTO listings (subject, list, scheme, version, record_id, code, trigger, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const d of derivations) {
+          putDerivation.run(d.subject, d.kind, JSON.stringify(d));
+          for (const l of d.listings) {
+            putListing.run(d.subject, l.list, l.scheme, l.version, l.recordId, l.code, l.trigger, l.startMs, l.endMs);
+          }
+        }
+      },
+      appendAuditEvents: async (events) => {
+        const statement = this.#prepare(
+          'INSERT INTO audit_events (seq, at_ms, kind, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const e of events) {
+          statement.run(
+            e.seq,
+            e.atMs,
+            e.kind,
+            e.actor,
+            e.subject ?? null,
+            JSON.stringify(e.payload),
+            e.prevHash,
+            e.hash,
+          );
+        }
+      },
+    };
+  }
+
+  async catalogVersions(): Promise<CatalogVersion[]> {
+    return this.#all('SELECT * FROM catalog_versions ORDER BY scheme_id, version').map((row) => ({
+      schemeId: str(row.scheme_id),
+      version: num(row.version),
+      publishedAtMs: num(row.published_at_ms),
+      effectiveFromMs: num(row.effective_from_ms),
+      catalog: JSON.parse(str(row.body)) as CatalogVersion['catalog'],
+    }));
+  }
+
+  async agencies(): Promise<Agency[]> {
+    return this.#all('SELECT * FROM agencies ORDER BY id').map((row) => ({
+      id: str(row.id),
+      kind: str(row.kind),
+      name: { 'zh-CN': str(row.name_zh), en: str(row.name_en) },
+    }));
+  }
+
+  async subject(key: string): Promise<SubjectId | undefined> {
+    const row = this.#prepare('SELECT * FROM subjects WHERE key = ?').get(key);
+    return row === undefined ? undefined : subjectFromRow(row);
+  }
+
+  async recordsOf(subject: string): Promise<RecordFact[]> {
+    return this.#recordsOf([subject]).get(subject) ?? [];
+  }
+
+  async derivation(subject: string): Promise<Derivation | undefined> {
+    return (await this.derivations([subject])).get(subject);
+  }
+
+  async derivations(subjects: readonly string[]): Promise<Map<string, Derivation>> {
+    const rows = this.#byKeys((list) => `SELECT subject, body FROM derivations WHERE subject IN (${list})`, subjects);
+    return new Map(rows.map((row) => [str(row.subject), JSON.parse(str(row.body)) as Derivation]));
+  }
+
+  async relationsOfPerson(person: string): Promise<Relation[]> {
+    return this.#all('SELECT * FROM relations WHERE person = ? ORDER BY organisation, role, from_ms', person).map(
+      relationFromRow,
+    );
+  }
+
+  async listMembers(list: string, atMs: number, limit: number, afterSubject = ''): Promise<ListMember[]> {
+    return this.#all(
+      `SELECT subject, list, MIN(start_ms) AS start_ms, MAX(end_ms) AS end_ms, MIN(record_id) AS record_id, MIN(code) AS code
+       FROM listings WHERE list = ? AND start_ms <= ? AND end_ms > ? AND subject > ?
+       GROUP BY subject ORDER BY subject LIMIT ?`,
+      list,
+      atMs,
+      atMs,
+      afterSubject,
+      limit,
+    ).map((row) => ({
+      subject: str(row.subject),
+      list: str(row.list),
+      startMs: num(row.start_ms),
+      endMs: num(row.end_ms),
+      recordId: num(row.record_id),
+      code: str(row.code),
+    }));
+  }
+
+  async countListMembers(atMs: number): Promise<Map<string, number>> {
+    const rows = this.#all(
+      'SELECT list, COUNT(DISTINCT subject) AS n FROM listings WHERE start_ms <= ? AND end_ms > ? GROUP BY list ORDER BY list',
+      atMs,
+      atMs,
+    );
+    return new Map(rows.map((row) => [str(row.list), num(row.n)]));
+  }
+
+  async summary(): Promise<StoreSummary> {
+    const subjectsByKind = Object.fromEntries(
+      this.#all('SELECT kind, COUNT(*) AS n FROM subjects GROUP BY kind ORDER BY kind').map((r) => [
+        str(r.kind),
+        num(r.n),
+      ]),
+    );
+    const recordsByCode = Object.fromEntries(
+      this.#all('SELECT code, COUNT(*) AS n FROM records WHERE retracts IS NULL GROUP BY code ORDER BY code').map(
+        (r) => [str(r.code), num(r.n)],
+      ),
+    );
+    const records = num(this.#prepare('SELECT COUNT(*) AS n FROM records').get()?.n);
+    const auditEvents = num(this.#prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+    return { subjectsByKind, recordsByCode, records, auditEvents };
+  }
+
+  async *scanSubjects(pageSize: number): AsyncIterable<SubjectId[]> {
+    let after = '';
+    for (;;) {
+      const page = this.#all('SELECT * FROM subjects WHERE key > ? ORDER BY key LIMIT ?', after, pageSize).map(
+        subjectFromRow,
+      );
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1]?.key ?? after;
+    }
+  }
+
+  async *scanSubjectRecords(pageSize: number): AsyncIterable<{ subject: SubjectId; records: RecordFact[] }[]> {
+    let after = '';
+    for (;;) {
+      const subjects = this.#all(
+        'SELECT s.* FROM subjects s WHERE s.key > ? AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT ?',
+        after,
+        pageSize,
+      ).map(subjectFromRow);
+      if (subjects.length === 0) return;
+      const records = this.#recordsOf(subjects.map((s) => s.key));
+      yield subjects.map((subject) => ({ subject, records: records.get(subject.key) ?? [] }));
+      after = subjects[subjects.length - 1]?.key ?? after;
+    }
+  }
+
+  async *scanDerivations(pageSize: number): AsyncIterable<Derivation[]> {
+    let after = '';
+    for (;;) {
+      const rows = this.#all(
+        'SELECT subject, body FROM derivations WHERE subject > ? ORDER BY subject LIMIT ?',
+        after,
+        pageSize,
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => JSON.parse(str(row.body)) as Derivation);
+      after = str(rows[rows.length - 1]?.subject);
+    }
+  }
+
+  async auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]> {
+    return this.#all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit).map(
+      auditFromRow,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue;
+    this.#db.close();
+  }
+}
