@@ -49,6 +49,7 @@ async function* csvLines(path: string): AsyncGenerator<Line> {
       trim: true,
       skip_empty_lines: true,
       info: true,
+      raw: true,
       skip_records_with_error: true,
       on_skip: (error, raw) => {
         skipped.push({

@@ -110,11 +110,12 @@ function progressBar(label: string): SingleBar {
   });
 }
 
+/** Options are all checked before the old database is removed: bad input must never cost the operator data. */
 async function makeDemo(values: Options): Promise<void> {
   const db = String(values.db);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
   const people = positiveInteger(values, 'people', demoPeopleDefault, 50_000_000);
   const seed = typeof values.seed === 'string' ? values.seed : demoSeedDefault;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
   const files = readDemoFiles();
   await withContext(
     values,
@@ -146,7 +147,7 @@ async function printSummary(values: Options, nowMs: number): Promise<void> {
     const examples = await exampleSubjects(context, nowMs);
     print(values, { ...summary, examples }, () => {
       const tries = examples.map((e) => `  credence check ${e.subject} ${e.action}    # ${e.why}`);
-      return `${formatSummary(summary, context.catalogs)}\n\nTry (npm run credence -- ...):\n${tries.join('\n')}\n  credence lists court-defaulters`;
+      return `${formatSummary(summary, context.catalogs)}\n\nTry (npm run -s credence -- ...):\n${tries.join('\n')}\n  credence lists court-defaulters`;
     });
   });
 }
@@ -195,18 +196,20 @@ async function run(argv: string[]): Promise<void> {
       return;
     case 'start': {
       const { values } = parse(rest, { people: { type: 'string' }, seed: { type: 'string' } });
+      const nowMs = instantOption(values, 'now', clockMs);
       if (!existsSync(String(values.db))) {
         process.stderr.write(`No database at ${String(values.db)}: creating the demo city (once).\n`);
         await makeDemo(values);
       }
-      await printSummary(values, instantOption(values, 'now', clockMs));
+      await printSummary(values, nowMs);
       return;
     }
     case 'demo': {
       const { values, positionals } = parse(rest, { people: { type: 'string' }, seed: { type: 'string' } });
       expectPositionals(positionals, []);
+      const nowMs = instantOption(values, 'now', clockMs);
       await makeDemo(values);
-      await printSummary(values, instantOption(values, 'now', clockMs));
+      await printSummary(values, nowMs);
       return;
     }
     case 'summary': {
