@@ -50,7 +50,7 @@ function describeReason(r: DecisionReason): string {
     `  - ${r.kind} ${r.measure}: ${r.title.en} / ${r.title['zh-CN']}`,
     `      because: ${because}`,
     `      legal basis: ${r.legalBasis}`,
-    `      until: ${day(r.untilMs)}${via}`,
+    `      until: ${'list' in r.because && r.because.untilDelisted ? `delisted (obligation performed), at the latest ${day(r.untilMs)}` : day(r.untilMs)}${via}`,
   ].join('\n');
 }
 

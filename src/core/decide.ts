@@ -17,7 +17,14 @@ export interface DecisionReason {
   readonly legalBasis: string;
   /** The listing (list id, the record behind it, its rule) or the grade that brings the measure. */
   readonly because:
-    | { readonly list: string; readonly recordId: number; readonly code: string; readonly ruleVersion: number }
+    | {
+        readonly list: string;
+        readonly recordId: number;
+        readonly code: string;
+        readonly ruleVersion: number;
+        /** The listing ends early on a delisting record (performance); untilMs is then its latest end. */
+        readonly untilDelisted: boolean;
+      }
     | { readonly grade: string };
   readonly untilMs?: number;
   readonly via?: AppliedMeasure['via'];
@@ -41,6 +48,7 @@ function reasonOf(m: AppliedMeasure): DecisionReason {
           recordId: m.basis.listing.recordId,
           code: m.basis.listing.code,
           ruleVersion: m.basis.listing.version,
+          untilDelisted: m.basis.listing.untilDelisted,
         }
       : { grade: m.basis.grade };
   return {
@@ -54,6 +62,16 @@ function reasonOf(m: AppliedMeasure): DecisionReason {
     ...(m.untilMs === undefined ? {} : { untilMs: m.untilMs }),
     ...(m.via === undefined ? {} : { via: m.via }),
   };
+}
+
+/** The versions the standing was read under, plus any a reason cites (an organisation's listing, an older list
+ * version): everything an appeal needs to name, once each, in scheme order. */
+function citedVersions(standing: Standing, reasons: readonly DecisionReason[]): Decision['catalogVersions'] {
+  const seen = new Map<string, { scheme: string; version: number }>();
+  const add = (scheme: string, version: number) => seen.set(`${scheme}\u0000${version}`, { scheme, version });
+  for (const s of standing.schemes) add(s.scheme, s.version);
+  for (const r of reasons) add(r.scheme, r.version);
+  return [...seen.values()].sort((a, b) => a.scheme.localeCompare(b.scheme) || a.version - b.version);
 }
 
 export function decide(standing: Standing, action: string): Result<Decision> {
@@ -71,6 +89,6 @@ export function decide(standing: Standing, action: string): Result<Decision> {
     atMs: standing.atMs,
     outcome,
     reasons,
-    catalogVersions: standing.schemes.map((s) => ({ scheme: s.scheme, version: s.version })),
+    catalogVersions: citedVersions(standing, reasons),
   });
 }

@@ -97,8 +97,15 @@ export function validateRecordInput(input: RecordInput, catalogs: CatalogSet, no
   if (!caseRef.ok) return caseRef;
 
   let amount: number | undefined;
-  if (input.amount !== undefined && input.amount !== null && input.amount !== '') {
-    const n = typeof input.amount === 'number' ? input.amount : Number(input.amount);
+  const amountText = typeof input.amount === 'string' ? input.amount.trim() : undefined;
+  if (input.amount !== undefined && input.amount !== null && amountText !== '') {
+    // A number, or decimal text (CSV); nothing else is coerced (no booleans, arrays, hex or exponents).
+    const n =
+      typeof input.amount === 'number'
+        ? input.amount
+        : amountText !== undefined && /^\d+(\.\d+)?$/.test(amountText)
+          ? Number(amountText)
+          : Number.NaN;
     if (!Number.isFinite(n) || n < 0 || n > amountMax) {
       return fail('invalid_amount', `amount must be a number from 0 to ${amountMax} (yuan)`, 'amount');
     }

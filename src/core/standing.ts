@@ -94,8 +94,13 @@ function gradeLeavesAt(
 ): number | undefined {
   if (derivation === undefined) return undefined;
   const breakpoints = new Set<number>();
-  for (const e of derivation.entries) if (e.scheme === scheme && e.untilMs > atMs) breakpoints.add(e.untilMs);
-  for (const g of derivation.grades) if (g.scheme === scheme && g.untilMs > atMs) breakpoints.add(g.untilMs);
+  // The grade can change where an entry or a direct grade starts or ends (records later than atMs count too, as
+  // they do for a listing's end) and where a new catalog version takes effect.
+  for (const w of [...derivation.entries, ...derivation.grades]) {
+    if (w.scheme !== scheme) continue;
+    if (w.fromMs > atMs) breakpoints.add(w.fromMs);
+    if (w.untilMs > atMs) breakpoints.add(w.untilMs);
+  }
   for (const v of catalogs.versionsOf(scheme)) if (v.effectiveFromMs > atMs) breakpoints.add(v.effectiveFromMs);
   for (const b of [...breakpoints].sort((x, y) => x - y)) {
     const version = catalogs.inForce(scheme, b);
