@@ -184,7 +184,10 @@ const modelV2 = publish(
         { grade: 'X' },
       ],
     },
-    thresholds: [{ atOrBelow: 50, list: 'watch' }],
+    thresholds: [
+      { atOrBelow: 50, list: 'watch' },
+      { grades: ['X'], list: 'black' },
+    ],
     lists: [
       { id: 'watch', maxTermDays: 300 },
       { id: 'black', maxTermDays: 700 },

@@ -139,8 +139,14 @@ const scheme = z.strictObject({
         .max(20),
     })
     .optional(),
+  /** Listings a record triggers by taking the score to or below a value, or the grade into one of some grades. */
   thresholds: z
-    .array(z.strictObject({ atOrBelow: z.number().int(), list: id }))
+    .array(
+      z.union([
+        z.strictObject({ atOrBelow: z.number().int(), list: id }),
+        z.strictObject({ grades: z.array(grade).min(1), list: id }),
+      ]),
+    )
     .max(10)
     .default([]),
   lists: z.array(list).max(listsPerCatalogMax).default([]),
@@ -197,6 +203,11 @@ function duplicateOf(values: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** The grade of a subject with no records: the band the base score falls in. */
+function defaultGradeOf(points: NonNullable<Scheme['points']>): string | undefined {
+  return points.grades.find((g) => g.minPoints !== undefined && points.base >= g.minPoints)?.grade;
+}
+
 /** The rules of meaning a schema cannot state. */
 export function validateCatalog(catalog: CatalogDraft): Result<CatalogDraft> {
   const { scheme, rules, measures } = catalog;
@@ -231,6 +242,13 @@ export function validateCatalog(catalog: CatalogDraft): Result<CatalogDraft> {
   for (const [i, threshold] of scheme.thresholds.entries()) {
     if (!pointsScheme) return bad(`scheme.thresholds.${i}`, 'thresholds need a points scheme');
     if (!listIds.has(threshold.list)) return bad(`scheme.thresholds.${i}.list`, `unknown list ${threshold.list}`);
+    if ('grades' in threshold) {
+      for (const g of threshold.grades)
+        if (!gradeNames.has(g)) return bad(`scheme.thresholds.${i}.grades`, `unknown grade ${g}`);
+      if (threshold.grades.includes(defaultGradeOf(pointsScheme) ?? '')) {
+        return bad(`scheme.thresholds.${i}.grades`, 'a listing on the default grade would list everyone');
+      }
+    }
   }
 
   for (const [i, r] of rules.entries()) {
@@ -288,8 +306,7 @@ export function validateCatalog(catalog: CatalogDraft): Result<CatalogDraft> {
       for (const g of m.on.grades) if (!gradeNames.has(g)) return bad(`${at}.on.grades`, `unknown grade ${g}`);
     }
     if ('grades' in m.on && m.kind === 'sanction' && pointsScheme) {
-      const bands = pointsScheme.grades.filter((g) => g.minPoints !== undefined);
-      const defaultGrade = bands.find((g) => pointsScheme.base >= (g.minPoints ?? 0))?.grade;
+      const defaultGrade = defaultGradeOf(pointsScheme);
       if (defaultGrade !== undefined && m.on.grades.includes(defaultGrade)) {
         return bad(
           `${at}.on.grades`,

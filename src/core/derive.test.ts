@@ -289,6 +289,38 @@ describe('tax credit bands (A >= 90, B 70, C 40, D below; M and D also set direc
   }
 });
 
+describe('a grade threshold lists a D-grade taxpayer (tax-d-grade)', () => {
+  const listed = (d: Derivation) => d.listings.filter((l) => l.list === 'tax-d-grade');
+  test('the record that takes the band to D lists, with the list maximum term; earlier records do not', () => {
+    const steps = [
+      ...Array.from({ length: 12 }, (_, i) => step('tax.late_payment', at(i))),
+      step('tax.late_statements', at(20)),
+    ];
+    const d = derive(organisation, 'organisation', steps);
+    const [listing, ...more] = listed(d);
+    assert.equal(more.length, 0);
+    assert.equal(listing?.trigger, 'threshold');
+    assert.equal(listing?.recordId, 13);
+    assert.equal(listing?.startMs, at(20));
+    assert.equal(listing?.endMs, at(20) + 730 * dayMs);
+  });
+  test('a direct D lists at once; a further D record while listed does not list again', () => {
+    const d = derive(organisation, 'organisation', [step('tax.evasion', at(0)), step('tax.evasion', at(5))]);
+    assert.deepEqual(
+      listed(d).map((l) => [l.recordId, l.startMs]),
+      [[1, at(0)]],
+    );
+  });
+  test('grade C does not list', () => {
+    const d = derive(
+      organisation,
+      'organisation',
+      Array.from({ length: 12 }, (_, i) => step('tax.late_payment', at(i))),
+    );
+    assert.deepEqual(listed(d), []);
+  });
+});
+
 describe('validity: an entry counts up to 1 ms before effectiveAt + validityDays, not at it', () => {
   const cases: { code: string; validityDays: number; points: number; amount?: number }[] = [
     { code: 'traffic.warning', validityDays: 365, points: -5 },

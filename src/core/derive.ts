@@ -69,6 +69,37 @@ export interface Derivation {
 
 const isActive = (fromMs: number, untilMs: number, atMs: number) => fromMs <= atMs && atMs < untilMs;
 
+export interface PointsStanding {
+  readonly score: number;
+  readonly base: number;
+  readonly grade: string;
+  readonly gradeSource: 'band' | 'direct';
+  readonly directGrade?: GradeEntry;
+}
+
+/** Score and grade of a points scheme at an instant: the worst direct grade in force wins over the band. */
+export function gradeAt(
+  version: CatalogVersion,
+  entries: readonly PointsEntry[],
+  grades: readonly GradeEntry[],
+  atMs: number,
+): PointsStanding {
+  const points = version.catalog.scheme.points;
+  if (points === undefined) throw new Error(`scheme ${version.schemeId} has no points`);
+  const score = scoreAt(version, entries, atMs);
+  const order = points.grades.map((g) => g.grade);
+  let direct: GradeEntry | undefined;
+  for (const g of grades) {
+    if (g.scheme !== version.schemeId || !isActive(g.fromMs, g.untilMs, atMs)) continue;
+    if (direct === undefined || order.indexOf(g.grade) > order.indexOf(direct.grade)) direct = g;
+  }
+  if (direct !== undefined)
+    return { score, base: points.base, grade: direct.grade, gradeSource: 'direct', directGrade: direct };
+  const band = points.grades.find((g) => g.minPoints !== undefined && score >= g.minPoints);
+  const grade = band?.grade ?? order.at(-1) ?? '';
+  return { score, base: points.base, grade, gradeSource: 'band' };
+}
+
 /** Base points plus every entry in force at the instant, clamped to the scheme's bounds. */
 export function scoreAt(version: CatalogVersion, entries: readonly PointsEntry[], atMs: number): number {
   const points = version.catalog.scheme.points;
@@ -224,12 +255,15 @@ function applyRecord(derivation: Derivation, application: RuleApplication, recor
     }
   }
 
-  // A threshold lists the subject when this record takes the score to or below it and no such listing is active.
+  // A threshold lists the subject when this record takes the score to or below a value, or the grade into one of
+  // the named grades, and no such listing is active.
   const thresholds = version.catalog.scheme.thresholds;
   if (thresholds.length > 0) {
-    const score = scoreAt(version, derivation.entries, t);
+    const standing = gradeAt(version, derivation.entries, derivation.grades, t);
     for (const threshold of thresholds) {
-      if (score > threshold.atOrBelow) continue;
+      const crossed =
+        'atOrBelow' in threshold ? standing.score <= threshold.atOrBelow : threshold.grades.includes(standing.grade);
+      if (!crossed) continue;
       if (derivation.listings.some((l) => l.list === threshold.list && isActive(l.startMs, l.endMs, t))) continue;
       const list = listDefinition(threshold.list);
       derivation.listings.push({

@@ -7,16 +7,11 @@
  */
 import type { CatalogSet } from './catalog-set.ts';
 import type { CatalogVersion, Measure } from './catalog.ts';
-import { scoreAt, type Derivation, type GradeEntry, type Listing, type PointsEntry } from './derive.ts';
+import { gradeAt, type Derivation, type Listing, type PointsEntry } from './derive.ts';
 import type { SubjectKind } from './identifiers.ts';
 
-export interface PointsStanding {
-  readonly score: number;
-  readonly base: number;
-  readonly grade: string;
-  readonly gradeSource: 'band' | 'direct';
-  readonly directGrade?: GradeEntry;
-}
+import type { PointsStanding } from './derive.ts';
+export type { PointsStanding };
 
 export interface SchemeStanding {
   readonly scheme: string;
@@ -61,28 +56,6 @@ export interface Relation {
 }
 
 const isActive = (fromMs: number, untilMs: number, atMs: number) => fromMs <= atMs && atMs < untilMs;
-
-function gradeAt(
-  version: CatalogVersion,
-  entries: readonly PointsEntry[],
-  grades: readonly GradeEntry[],
-  atMs: number,
-): PointsStanding {
-  const points = version.catalog.scheme.points;
-  if (points === undefined) throw new Error(`scheme ${version.schemeId} has no points`);
-  const score = scoreAt(version, entries, atMs);
-  const order = points.grades.map((g) => g.grade);
-  let direct: GradeEntry | undefined;
-  for (const g of grades) {
-    if (g.scheme !== version.schemeId || !isActive(g.fromMs, g.untilMs, atMs)) continue;
-    if (direct === undefined || order.indexOf(g.grade) > order.indexOf(direct.grade)) direct = g;
-  }
-  if (direct !== undefined)
-    return { score, base: points.base, grade: direct.grade, gradeSource: 'direct', directGrade: direct };
-  const band = points.grades.find((g) => g.minPoints !== undefined && score >= g.minPoints);
-  const grade = band?.grade ?? order.at(-1) ?? '';
-  return { score, base: points.base, grade, gradeSource: 'band' };
-}
 
 /** The first instant after `atMs` at which the grade leaves `grades`, if nothing new is recorded. */
 function gradeLeavesAt(

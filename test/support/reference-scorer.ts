@@ -104,6 +104,24 @@ function scoreWith(version: CatalogVersion, entries: readonly ReferencePointEntr
 type PointsEffect = Extract<Effect, { kind: 'points' | 'points_by_amount' }>;
 
 /** The points a points effect gives before escalation: a fixed figure, or the first band the amount fits. */
+/** The worst direct grade in force, else the first band whose minimum the score reaches. */
+function gradeWith(
+  version: CatalogVersion,
+  grades: readonly ReferenceGradeEntry[],
+  score: number,
+  atMs: number,
+): string | undefined {
+  const points = version.catalog.scheme.points;
+  if (points === undefined) return undefined;
+  const order = points.grades.map((g) => g.grade);
+  let grade: string | undefined;
+  for (const d of grades) {
+    if (d.scheme !== version.schemeId || !isActive(d.fromMs, d.untilMs, atMs)) continue;
+    if (grade === undefined || order.indexOf(d.grade) > order.indexOf(grade)) grade = d.grade;
+  }
+  return grade ?? points.grades.find((g) => g.minPoints !== undefined && g.minPoints <= score)?.grade;
+}
+
 function rulePointsOf(effect: PointsEffect, record: RecordFact): number {
   if (effect.kind === 'points') return effect.points;
   const amount = record.amount;
@@ -193,7 +211,13 @@ function applyRecord(state: ReferenceDerivation, version: CatalogVersion, rule: 
 
   for (const threshold of version.catalog.scheme.thresholds) {
     const score = scoreWith(version, state.entries, t);
-    if (score === undefined || score > threshold.atOrBelow) continue;
+    if (score === undefined) continue;
+    if (
+      'atOrBelow' in threshold
+        ? score > threshold.atOrBelow
+        : !threshold.grades.includes(gradeWith(version, state.grades, score, t) ?? '')
+    )
+      continue;
     const alreadyListed = state.listings.some((l) => l.list === threshold.list && isActive(l.startMs, l.endMs, t));
     if (alreadyListed) continue;
     const definition = listDefinition(version, threshold.list);
@@ -267,15 +291,7 @@ export function referenceStanding(
       result.push({ scheme: schemeId, listings });
       continue;
     }
-    const order = points.grades.map((g) => g.grade);
-    const direct = derivation.grades.filter((g) => g.scheme === schemeId && isActive(g.fromMs, g.untilMs, atMs));
-    let grade: string | undefined;
-    for (const d of direct) {
-      if (grade === undefined || order.indexOf(d.grade) > order.indexOf(grade)) grade = d.grade;
-    }
-    if (grade === undefined) {
-      grade = points.grades.find((g) => g.minPoints !== undefined && g.minPoints <= score)?.grade;
-    }
+    const grade = gradeWith(version, derivation.grades, score, atMs);
     result.push({ scheme: schemeId, score, ...(grade === undefined ? {} : { grade }), listings });
   }
   return result;
