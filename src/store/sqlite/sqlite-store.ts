@@ -103,7 +103,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
   );
   migrate(db);
-  return new SqliteStore(db);
+  // An in-memory database cannot be shared between connections; there the reader is the writer.
+  const reader = inMemory ? db : new DatabaseSync(path, { readOnly: true });
+  if (!inMemory) reader.exec('PRAGMA busy_timeout = 5000;');
+  return new SqliteStore(db, reader);
 }
 
 function migrate(db: DatabaseSync) {
@@ -128,57 +131,39 @@ function migrate(db: DatabaseSync) {
   }
 }
 
-class SqliteStore implements Store {
-  readonly #db: DatabaseSync;
+/** One SQLite connection with its prepared statements. */
+class Connection {
+  readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  #queue: Promise<unknown> = Promise.resolve();
-  #closed = false;
 
   constructor(db: DatabaseSync) {
-    this.#db = db;
+    this.db = db;
   }
 
-  #prepare(sql: string): StatementSync {
+  prepare(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
-      statement = this.#db.prepare(sql);
+      statement = this.db.prepare(sql);
       this.#statements.set(sql, statement);
     }
     return statement;
   }
 
-  #all(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.#prepare(sql).all(...params) as Row[];
+  all(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.prepare(sql).all(...params) as Row[];
   }
 
-  #byKeys(sqlWithList: (placeholders: string) => string, keys: readonly string[], prefix: SQLInputValue[] = []): Row[] {
+  byKeys(sqlWithList: (placeholders: string) => string, keys: readonly string[], prefix: SQLInputValue[] = []): Row[] {
     const rows: Row[] = [];
     for (const part of chunks([...new Set(keys)], keysPerQueryMax)) {
-      rows.push(...this.#all(sqlWithList(part.map(() => '?').join(',')), ...prefix, ...part));
+      rows.push(...this.all(sqlWithList(part.map(() => '?').join(',')), ...prefix, ...part));
     }
     return rows;
   }
 
-  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    const run = async () => {
-      this.#db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(this.#transactionView());
-        this.#db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-        throw error;
-      }
-    };
-    const next = this.#queue.then(run, run);
-    this.#queue = next.catch(() => undefined);
-    return next;
-  }
-
-  #recordsOf(subjects: readonly string[]): Map<string, RecordFact[]> {
+  recordsOf(subjects: readonly string[]): Map<string, RecordFact[]> {
     const bySubject = new Map<string, RecordFact[]>();
-    const rows = this.#byKeys((list) => `SELECT * FROM records WHERE subject IN (${list}) ORDER BY id`, subjects);
+    const rows = this.byKeys((list) => `SELECT * FROM records WHERE subject IN (${list}) ORDER BY id`, subjects);
     for (const row of rows) {
       const record = recordFromRow(row);
       const list = bySubject.get(record.subject) ?? [];
@@ -187,50 +172,85 @@ class SqliteStore implements Store {
     }
     return bySubject;
   }
+}
+
+/**
+ * Writes go through the writer connection inside queued transactions; reads outside a transaction go through a
+ * second connection, which in WAL mode sees only committed data (never a transaction still in progress).
+ */
+class SqliteStore implements Store {
+  readonly #writer: Connection;
+  readonly #reader: Connection;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  constructor(writer: DatabaseSync, reader: DatabaseSync) {
+    this.#writer = new Connection(writer);
+    this.#reader = reader === writer ? this.#writer : new Connection(reader);
+  }
+
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    const db = this.#writer.db;
+    const run = async () => {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(this.#transactionView());
+        db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    };
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
 
   #transactionView(): StoreTransaction {
-    const insertRecord = this.#prepare(
+    const w = this.#writer;
+    const insertRecord = w.prepare(
       `INSERT INTO records (agency, agency_ref, subject, code, effective_at_ms, recorded_at_ms, evidence, amount, case_ref, retracts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     );
     return {
       recordsByRef: async (agency, agencyRefs) => {
-        const rows = this.#byKeys(
+        const rows = w.byKeys(
           (list) => `SELECT * FROM records WHERE agency = ? AND agency_ref IN (${list})`,
           agencyRefs,
           [agency],
         );
         return new Map(rows.map((row) => [str(row.agency_ref), recordFromRow(row)]));
       },
-      recordsOf: async (subjects) => this.#recordsOf(subjects),
+      recordsOf: async (subjects) => w.recordsOf(subjects),
       subjectsOf: async (keys) => {
-        const rows = this.#byKeys((list) => `SELECT * FROM subjects WHERE key IN (${list})`, keys);
+        const rows = w.byKeys((list) => `SELECT * FROM subjects WHERE key IN (${list})`, keys);
         return new Map(rows.map((row) => [str(row.key), subjectFromRow(row)]));
       },
       auditTail: async () => {
-        const row = this.#prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get();
+        const row = w.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get();
         return row === undefined ? undefined : { seq: num(row.seq), hash: str(row.hash) };
       },
       insertCatalogVersion: async (v) => {
-        this.#prepare(
+        w.prepare(
           'INSERT INTO catalog_versions (scheme_id, version, published_at_ms, effective_from_ms, body) VALUES (?, ?, ?, ?, ?)',
         ).run(v.schemeId, v.version, v.publishedAtMs, v.effectiveFromMs, JSON.stringify(v.catalog));
       },
       putAgencies: async (agencies) => {
-        const statement = this.#prepare(
+        const statement = w.prepare(
           'INSERT INTO agencies (id, kind, name_zh, name_en) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name_zh = excluded.name_zh, name_en = excluded.name_en',
         );
         for (const a of agencies) statement.run(a.id, a.kind, a.name['zh-CN'], a.name.en);
       },
       putSubjects: async (subjects) => {
-        const statement = this.#prepare(
+        const statement = w.prepare(
           'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
         );
         for (const s of subjects) statement.run(s.key, s.scheme, s.kind, s.region ?? null);
       },
       putRelations: async (relations) => {
-        const statement = this.#prepare(
-          'INSERT INTO relations (organisation, person, role, from_ms, until_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        const statement = w.prepare(
+          'INSERT INTO relations (organisation, person, role, from_ms, until_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (person, organisation, role, from_ms) DO UPDATE SET until_ms = excluded.until_ms',
         );
         for (const r of relations) statement.run(r.organisation, r.person, r.role, r.fromMs, r.untilMs ?? null);
       },
@@ -264,12 +284,12 @@ class SqliteStore implements Store {
       putDerivations: async (derivations) => {
         const subjects = derivations.map((d) => d.subject);
         for (const part of chunks(subjects, keysPerQueryMax)) {
-          this.#prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
+          w.prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
         }
-        const putDerivation = this.#prepare(
+        const putDerivation = w.prepare(
           'INSERT INTO derivations (subject, kind, body) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body',
         );
-        const putListing = this.#prepare(
+        const putListing = w.prepare(
           'INSERT INTO listings (subject, list, scheme, version, record_id, code, trigger, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
         for (const d of derivations) {
@@ -280,7 +300,7 @@ class SqliteStore implements Store {
         }
       },
       appendAuditEvents: async (events) => {
-        const statement = this.#prepare(
+        const statement = w.prepare(
           'INSERT INTO audit_events (seq, at_ms, kind, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         );
         for (const e of events) {
@@ -300,7 +320,7 @@ class SqliteStore implements Store {
   }
 
   async catalogVersions(): Promise<CatalogVersion[]> {
-    return this.#all('SELECT * FROM catalog_versions ORDER BY scheme_id, version').map((row) => ({
+    return this.#reader.all('SELECT * FROM catalog_versions ORDER BY scheme_id, version').map((row) => ({
       schemeId: str(row.scheme_id),
       version: num(row.version),
       publishedAtMs: num(row.published_at_ms),
@@ -310,7 +330,7 @@ class SqliteStore implements Store {
   }
 
   async agencies(): Promise<Agency[]> {
-    return this.#all('SELECT * FROM agencies ORDER BY id').map((row) => ({
+    return this.#reader.all('SELECT * FROM agencies ORDER BY id').map((row) => ({
       id: str(row.id),
       kind: str(row.kind),
       name: { 'zh-CN': str(row.name_zh), en: str(row.name_en) },
@@ -318,12 +338,12 @@ class SqliteStore implements Store {
   }
 
   async subject(key: string): Promise<SubjectId | undefined> {
-    const row = this.#prepare('SELECT * FROM subjects WHERE key = ?').get(key);
+    const row = this.#reader.prepare('SELECT * FROM subjects WHERE key = ?').get(key);
     return row === undefined ? undefined : subjectFromRow(row);
   }
 
   async recordsOf(subject: string): Promise<RecordFact[]> {
-    return this.#recordsOf([subject]).get(subject) ?? [];
+    return this.#reader.recordsOf([subject]).get(subject) ?? [];
   }
 
   async derivation(subject: string): Promise<Derivation | undefined> {
@@ -331,38 +351,45 @@ class SqliteStore implements Store {
   }
 
   async derivations(subjects: readonly string[]): Promise<Map<string, Derivation>> {
-    const rows = this.#byKeys((list) => `SELECT subject, body FROM derivations WHERE subject IN (${list})`, subjects);
+    const rows = this.#reader.byKeys(
+      (list) => `SELECT subject, body FROM derivations WHERE subject IN (${list})`,
+      subjects,
+    );
     return new Map(rows.map((row) => [str(row.subject), JSON.parse(str(row.body)) as Derivation]));
   }
 
   async relationsOfPerson(person: string): Promise<Relation[]> {
-    return this.#all('SELECT * FROM relations WHERE person = ? ORDER BY organisation, role, from_ms', person).map(
-      relationFromRow,
-    );
+    return this.#reader
+      .all('SELECT * FROM relations WHERE person = ? ORDER BY organisation, role, from_ms', person)
+      .map(relationFromRow);
   }
 
   async listMembers(list: string, atMs: number, limit: number, afterSubject = ''): Promise<ListMember[]> {
-    return this.#all(
-      `SELECT subject, list, MIN(start_ms) AS start_ms, MAX(end_ms) AS end_ms, MIN(record_id) AS record_id, MIN(code) AS code
-       FROM listings WHERE list = ? AND start_ms <= ? AND end_ms > ? AND subject > ?
-       GROUP BY subject ORDER BY subject LIMIT ?`,
-      list,
-      atMs,
-      atMs,
-      afterSubject,
-      limit,
-    ).map((row) => ({
-      subject: str(row.subject),
-      list: str(row.list),
-      startMs: num(row.start_ms),
-      endMs: num(row.end_ms),
-      recordId: num(row.record_id),
-      code: str(row.code),
-    }));
+    // One row per subject: of its active listings on this list, the one that ends last (ties: the earliest record).
+    return this.#reader
+      .all(
+        `SELECT subject, list, start_ms, end_ms, record_id, code FROM (
+           SELECT *, ROW_NUMBER() OVER (PARTITION BY subject ORDER BY end_ms DESC, record_id) AS n
+           FROM listings WHERE list = ? AND start_ms <= ? AND end_ms > ? AND subject > ?
+         ) WHERE n = 1 ORDER BY subject LIMIT ?`,
+        list,
+        atMs,
+        atMs,
+        afterSubject,
+        limit,
+      )
+      .map((row) => ({
+        subject: str(row.subject),
+        list: str(row.list),
+        startMs: num(row.start_ms),
+        endMs: num(row.end_ms),
+        recordId: num(row.record_id),
+        code: str(row.code),
+      }));
   }
 
   async countListMembers(atMs: number): Promise<Map<string, number>> {
-    const rows = this.#all(
+    const rows = this.#reader.all(
       'SELECT list, COUNT(DISTINCT subject) AS n FROM listings WHERE start_ms <= ? AND end_ms > ? GROUP BY list ORDER BY list',
       atMs,
       atMs,
@@ -372,27 +399,26 @@ class SqliteStore implements Store {
 
   async summary(): Promise<StoreSummary> {
     const subjectsByKind = Object.fromEntries(
-      this.#all('SELECT kind, COUNT(*) AS n FROM subjects GROUP BY kind ORDER BY kind').map((r) => [
-        str(r.kind),
-        num(r.n),
-      ]),
+      this.#reader
+        .all('SELECT kind, COUNT(*) AS n FROM subjects GROUP BY kind ORDER BY kind')
+        .map((r) => [str(r.kind), num(r.n)]),
     );
     const recordsByCode = Object.fromEntries(
-      this.#all('SELECT code, COUNT(*) AS n FROM records WHERE retracts IS NULL GROUP BY code ORDER BY code').map(
-        (r) => [str(r.code), num(r.n)],
-      ),
+      this.#reader
+        .all('SELECT code, COUNT(*) AS n FROM records WHERE retracts IS NULL GROUP BY code ORDER BY code')
+        .map((r) => [str(r.code), num(r.n)]),
     );
-    const records = num(this.#prepare('SELECT COUNT(*) AS n FROM records').get()?.n);
-    const auditEvents = num(this.#prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
+    const records = num(this.#reader.prepare('SELECT COUNT(*) AS n FROM records').get()?.n);
+    const auditEvents = num(this.#reader.prepare('SELECT COUNT(*) AS n FROM audit_events').get()?.n);
     return { subjectsByKind, recordsByCode, records, auditEvents };
   }
 
   async *scanSubjects(pageSize: number): AsyncIterable<SubjectId[]> {
     let after = '';
     for (;;) {
-      const page = this.#all('SELECT * FROM subjects WHERE key > ? ORDER BY key LIMIT ?', after, pageSize).map(
-        subjectFromRow,
-      );
+      const page = this.#reader
+        .all('SELECT * FROM subjects WHERE key > ? ORDER BY key LIMIT ?', after, pageSize)
+        .map(subjectFromRow);
       if (page.length === 0) return;
       yield page;
       after = page[page.length - 1]?.key ?? after;
@@ -402,13 +428,15 @@ class SqliteStore implements Store {
   async *scanSubjectRecords(pageSize: number): AsyncIterable<{ subject: SubjectId; records: RecordFact[] }[]> {
     let after = '';
     for (;;) {
-      const subjects = this.#all(
-        'SELECT s.* FROM subjects s WHERE s.key > ? AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT ?',
-        after,
-        pageSize,
-      ).map(subjectFromRow);
+      const subjects = this.#reader
+        .all(
+          'SELECT s.* FROM subjects s WHERE s.key > ? AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT ?',
+          after,
+          pageSize,
+        )
+        .map(subjectFromRow);
       if (subjects.length === 0) return;
-      const records = this.#recordsOf(subjects.map((s) => s.key));
+      const records = this.#reader.recordsOf(subjects.map((s) => s.key));
       yield subjects.map((subject) => ({ subject, records: records.get(subject.key) ?? [] }));
       after = subjects[subjects.length - 1]?.key ?? after;
     }
@@ -417,7 +445,7 @@ class SqliteStore implements Store {
   async *scanDerivations(pageSize: number): AsyncIterable<Derivation[]> {
     let after = '';
     for (;;) {
-      const rows = this.#all(
+      const rows = this.#reader.all(
         'SELECT subject, body FROM derivations WHERE subject > ? ORDER BY subject LIMIT ?',
         after,
         pageSize,
@@ -429,15 +457,16 @@ class SqliteStore implements Store {
   }
 
   async auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]> {
-    return this.#all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit).map(
-      auditFromRow,
-    );
+    return this.#reader
+      .all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit)
+      .map(auditFromRow);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;
-    this.#db.close();
+    if (this.#reader !== this.#writer) this.#reader.db.close();
+    this.#writer.db.close();
   }
 }

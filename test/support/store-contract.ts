@@ -1,0 +1,956 @@
+/**
+ * The store contract suite (STYLE.md, "Storage behind narrow ports"): what every adapter of the `Store` port
+ * (src/store/ports.ts) must do, written against the port alone so that the SQLite adapter and the PostgreSQL one
+ * run the same tests unchanged. Each test opens a fresh, empty store through `open` and closes it.
+ *
+ * Where the port promises no order (catalog versions, agencies, relations), results are compared sorted; where it
+ * does (records in id order, subjects in key order, audit events in seq order), the order is part of the check.
+ * Key order is code-point order, which is the order of these ASCII keys in any binary collation.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chainEvents, findChainBreak } from '../../src/app/audit-chain.ts';
+import type { CatalogVersion } from '../../src/core/catalog.ts';
+import type { Derivation, Listing } from '../../src/core/derive.ts';
+import {
+  parseSubjectId,
+  residentIdCheckCharacter,
+  usccCheckCharacter,
+  type SubjectId,
+} from '../../src/core/identifiers.ts';
+import type { RecordDraft } from '../../src/core/record.ts';
+import type { Relation } from '../../src/core/standing.ts';
+import {
+  DuplicateReferenceError,
+  type Agency,
+  type AuditEvent,
+  type AuditEventInput,
+  type ListMember,
+  type Store,
+} from '../../src/store/ports.ts';
+import { demoAgencies, demoVersions } from './demo-catalogs.ts';
+
+const dayMs = 86_400_000;
+const t0 = Date.parse('2025-11-01T00:00:00Z');
+/** More keys than an adapter puts in one statement (the SQLite adapter chunks by 500). */
+const manyKeysCount = 1_100;
+
+/* ---------- Subjects ---------- */
+
+function subjectOf(key: string): SubjectId {
+  const parsed = parseSubjectId(key);
+  if (!parsed.ok) throw new Error(`test identifier ${key} is invalid: ${parsed.problem.message}`);
+  return parsed.value;
+}
+
+/** The n-th test resident (n < 12,000): a valid resident ID born in 1980, region 110105. */
+function person(n: number): SubjectId {
+  const first17 = `1101051980${String(1 + Math.floor(n / 1000)).padStart(2, '0')}01${String(n % 1000).padStart(3, '0')}`;
+  return subjectOf(first17 + residentIdCheckCharacter(first17));
+}
+
+/** The n-th test company: a valid USCC of a market entity (kind organisation). */
+function organisation(n: number): SubjectId {
+  const first17 = `91110105MA${String(n).padStart(7, '0')}`;
+  return subjectOf(first17 + usccCheckCharacter(first17));
+}
+
+/** The n-th test government body: a valid USCC of a government organ (kind government). */
+function government(n: number): SubjectId {
+  const first17 = `11110105MB${String(n).padStart(7, '0')}`;
+  return subjectOf(first17 + usccCheckCharacter(first17));
+}
+
+const visitor = subjectOf('passport:DEU:C01X00T47');
+
+const byKey = (a: { readonly key: string }, b: { readonly key: string }) => compareText(a.key, b.key);
+const bySubject = (a: { readonly subject: string }, b: { readonly subject: string }) =>
+  compareText(a.subject, b.subject);
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/* ---------- Records ---------- */
+
+function draftOf(subject: SubjectId, agencyRef: string, fields: Partial<RecordDraft> = {}): RecordDraft {
+  return {
+    agency: 'city-court',
+    agencyRef,
+    subject: subject.key,
+    code: 'court.defaulter',
+    effectiveAtMs: t0,
+    evidence: `judgment ${agencyRef}`,
+    ...fields,
+  };
+}
+
+/* ---------- Derivations ---------- */
+
+function listingOf(list: string, startMs: number, endMs: number, recordId: number, code = 'court.defaulter'): Listing {
+  return {
+    list,
+    scheme: 'court-defaulters',
+    version: 1,
+    recordId,
+    code,
+    trigger: 'rule',
+    startMs,
+    endMs,
+    untilDelisted: false,
+    extendedBy: [],
+  };
+}
+
+function derivationOf(subject: SubjectId, listings: Listing[] = [], points = -5): Derivation {
+  return {
+    subject: subject.key,
+    kind: subject.kind,
+    entries: [
+      {
+        scheme: 'rongcheng-residents',
+        version: 1,
+        recordId: 1,
+        code: 'traffic.drunk_driving',
+        points,
+        pointsRule: points,
+        multiplier: 1,
+        capped: false,
+        fromMs: t0,
+        untilMs: t0 + 365 * dayMs,
+      },
+    ],
+    grades: [],
+    listings,
+  };
+}
+
+/** A derivation using every optional field, so that a round trip is checked on all of them. */
+function richDerivationOf(subject: SubjectId): Derivation {
+  return {
+    subject: subject.key,
+    kind: subject.kind,
+    entries: [
+      {
+        scheme: 'rongcheng-residents',
+        version: 2,
+        recordId: 7,
+        code: 'civic.volunteering',
+        points: 10,
+        pointsRule: 5,
+        multiplier: 2,
+        capped: true,
+        fromMs: t0,
+        untilMs: t0 + 30 * dayMs,
+        resetBy: 9,
+      },
+    ],
+    grades: [
+      {
+        scheme: 'tax-credit',
+        version: 1,
+        recordId: 8,
+        code: 'tax.grade_d',
+        grade: 'D',
+        fromMs: t0,
+        untilMs: t0 + 730 * dayMs,
+      },
+    ],
+    listings: [
+      {
+        list: 'court-defaulters',
+        scheme: 'court-defaulters',
+        version: 1,
+        recordId: 11,
+        code: 'court.defaulter',
+        trigger: 'threshold',
+        caseRef: '(2025)京0105执123号',
+        startMs: t0,
+        endMs: t0 + 1825 * dayMs,
+        untilDelisted: true,
+        endedBy: 12,
+        extendedBy: [13, 14],
+      },
+    ],
+  };
+}
+
+function memberOf(subject: SubjectId, listing: Listing): ListMember {
+  return {
+    subject: subject.key,
+    list: listing.list,
+    startMs: listing.startMs,
+    endMs: listing.endMs,
+    recordId: listing.recordId,
+    code: listing.code,
+  };
+}
+
+/* ---------- Audit events ---------- */
+
+function eventOf(n: number, subject?: SubjectId): AuditEventInput {
+  return {
+    atMs: t0 + n,
+    kind: 'record.accepted',
+    actor: 'city-court',
+    ...(subject === undefined ? {} : { subject: subject.key }),
+    payload: { n, refs: [`R-${n}`], nested: { ok: true, note: '审计' } },
+  };
+}
+
+/* ---------- Helpers ---------- */
+
+async function collectPages<T>(pages: AsyncIterable<T[]>, pageSize: number): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) {
+    assert.ok(page.length > 0, 'a scan yields no empty page');
+    assert.ok(page.length <= pageSize, `a page holds at most ${pageSize} items, not ${page.length}`);
+    all.push(...page);
+  }
+  return all;
+}
+
+async function allListMembers(store: Store, list: string, atMs: number, limit: number): Promise<ListMember[]> {
+  const all: ListMember[] = [];
+  for (let after: string | undefined; ;) {
+    const page = await store.listMembers(list, atMs, limit, after);
+    assert.ok(page.length <= limit, `a page of members holds at most ${limit}`);
+    // Checked here so that an adapter ignoring afterSubject fails instead of paging forever.
+    assert.ok(
+      page.every((m) => after === undefined || m.subject > after),
+      `a page after ${after} holds only later subjects`,
+    );
+    all.push(...page);
+    const last = page.at(-1);
+    if (page.length < limit || last === undefined) return all;
+    after = last.subject;
+  }
+}
+
+const sortVersions = (versions: readonly CatalogVersion[]) =>
+  [...versions].sort((a, b) => compareText(a.schemeId, b.schemeId) || a.version - b.version);
+const sortRelations = (relations: readonly Relation[]) =>
+  [...relations].sort(
+    (a, b) => compareText(a.organisation, b.organisation) || compareText(a.role, b.role) || a.fromMs - b.fromMs,
+  );
+
+/** Resolves when `release` is called: lets a test hold a transaction open at a chosen point. */
+function gate(): { readonly opened: Promise<void>; readonly release: () => void } {
+  let release = () => {};
+  const opened = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { opened, release };
+}
+
+export function runStoreContract(name: string, open: () => Promise<Store>): void {
+  /** Runs a test body on a fresh store and always closes it. */
+  async function withStore(body: (store: Store) => Promise<void>): Promise<void> {
+    const store = await open();
+    try {
+      await body(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  describe(`store contract: ${name}`, () => {
+    describe('catalogs, agencies, subjects and relations', () => {
+      it('round-trips published catalog versions exactly', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.catalogVersions(), []);
+          const versions = demoVersions();
+          const first = versions[0];
+          assert.ok(first !== undefined, 'the demo has catalogs');
+          const second: CatalogVersion = {
+            ...first,
+            version: 2,
+            publishedAtMs: first.publishedAtMs + 10 * dayMs,
+            effectiveFromMs: first.effectiveFromMs + 40 * dayMs,
+          };
+          await store.transaction(async (tx) => {
+            for (const version of versions) await tx.insertCatalogVersion(version);
+          });
+          await store.transaction((tx) => tx.insertCatalogVersion(second));
+
+          assert.deepEqual(sortVersions(await store.catalogVersions()), sortVersions([...versions, second]));
+        }));
+
+      it('upserts agencies by id', () =>
+        withStore(async (store) => {
+          const agencies = demoAgencies();
+          await store.transaction((tx) => tx.putAgencies(agencies));
+          const renamed: Agency = {
+            id: 'city-court',
+            kind: 'court_of_appeal',
+            name: { 'zh-CN': '市高级人民法院', en: 'City High Court' },
+          };
+          const added: Agency = {
+            id: 'port-authority',
+            kind: 'port',
+            name: { 'zh-CN': '港务局', en: 'Port Authority' },
+          };
+          await store.transaction((tx) => tx.putAgencies([renamed, added]));
+
+          const expected = [...agencies.filter((a) => a.id !== renamed.id), renamed, added];
+          const stored = await store.agencies();
+          assert.equal(stored.length, agencies.length + 1);
+          assert.deepEqual(
+            [...stored].sort((a, b) => compareText(a.id, b.id)),
+            expected.sort((a, b) => compareText(a.id, b.id)),
+          );
+        }));
+
+      it('puts subjects idempotently and reads each back as given', () =>
+        withStore(async (store) => {
+          const subjects = [person(1), person(2), organisation(1), government(1), visitor];
+          assert.equal(await store.subject(person(1).key), undefined);
+          await store.transaction((tx) => tx.putSubjects(subjects));
+          await store.transaction((tx) => tx.putSubjects([...subjects, person(1)]));
+
+          for (const subject of subjects) assert.deepEqual(await store.subject(subject.key), subject);
+          const stored = await store.subject(visitor.key);
+          assert.ok(stored !== undefined && !('region' in stored), 'a passport has no region, not region: undefined');
+          assert.equal(await store.subject(person(3).key), undefined);
+          const summary = await store.summary();
+          assert.deepEqual(summary.subjectsByKind, { person: 3, organisation: 1, government: 1 });
+          assert.deepEqual(await collectPages(store.scanSubjects(100), 100), [...subjects].sort(byKey));
+          const seen = await store.transaction((tx) => tx.subjectsOf([person(1).key, person(3).key, visitor.key]));
+          assert.deepEqual(
+            seen,
+            new Map([
+              [person(1).key, person(1)],
+              [visitor.key, visitor],
+            ]),
+          );
+        }));
+
+      it('finds the relations naming a person', () =>
+        withStore(async (store) => {
+          const [alice, bob, carol] = [person(1), person(2), person(3)];
+          const relations: Relation[] = [
+            { organisation: organisation(1).key, person: alice.key, role: 'legal_representative', fromMs: t0 },
+            {
+              organisation: organisation(2).key,
+              person: alice.key,
+              role: 'responsible_manager',
+              fromMs: t0,
+              untilMs: t0 + 90 * dayMs,
+            },
+            { organisation: organisation(2).key, person: bob.key, role: 'legal_representative', fromMs: t0 },
+          ];
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([alice, bob, carol, organisation(1), organisation(2)]);
+            await tx.putRelations(relations);
+          });
+          await store.transaction((tx) => tx.putRelations(relations));
+
+          const ofAlice = await store.relationsOfPerson(alice.key);
+          assert.deepEqual(sortRelations(ofAlice), sortRelations(relations.slice(0, 2)));
+          assert.ok(
+            ofAlice.every((r) => r.untilMs !== undefined || !('untilMs' in r)),
+            'an open relation has no untilMs key',
+          );
+          assert.deepEqual(await store.relationsOfPerson(bob.key), relations.slice(2));
+          assert.deepEqual(await store.relationsOfPerson(carol.key), []);
+        }));
+    });
+
+    describe('records', () => {
+      it('assigns increasing ids and round-trips every field, omitting absent optional ones', () =>
+        withStore(async (store) => {
+          const subject = person(1);
+          const drafts = [
+            draftOf(subject, 'R-1', { amount: 1234.56, caseRef: '(2025)京0105执123号', effectiveAtMs: t0 + dayMs }),
+            draftOf(subject, 'R-2'),
+            draftOf(subject, 'R-3', { code: 'tax.arrears', agency: 'tax-bureau', amount: 0, effectiveAtMs: t0 - 1 }),
+            draftOf(subject, 'R-4', { caseRef: 'C-4', evidence: '证据 #4 "quoted"' }),
+          ];
+          const first = await store.transaction(async (tx) => {
+            await tx.putSubjects([subject]);
+            return tx.insertRecords(drafts.map((draft) => ({ draft, recordedAtMs: t0 + 2 * dayMs })));
+          });
+          assert.deepEqual(
+            first,
+            drafts.map((draft, i) => ({ ...draft, id: first[i]?.id, recordedAtMs: t0 + 2 * dayMs })),
+          );
+          const ids = first.map((r) => r.id);
+          assert.ok(
+            ids.every((id, i) => Number.isSafeInteger(id) && id > 0 && (i === 0 || id > (ids[i - 1] ?? 0))),
+            `ids increase in insertion order: ${ids.join(', ')}`,
+          );
+
+          const original = first[0];
+          assert.ok(original !== undefined);
+          const retractionDraft = draftOf(subject, 'R-5', { evidence: 'entered in error' });
+          const [retraction] = await store.transaction((tx) =>
+            tx.insertRecords([{ draft: retractionDraft, recordedAtMs: t0 + 3 * dayMs, retracts: original.id }]),
+          );
+          assert.ok(retraction !== undefined);
+          assert.deepEqual(retraction, {
+            ...retractionDraft,
+            id: retraction.id,
+            recordedAtMs: t0 + 3 * dayMs,
+            retracts: original.id,
+          });
+          assert.ok(retraction.id > Math.max(...ids), 'a later insert gets a larger id');
+
+          const stored = await store.recordsOf(subject.key);
+          assert.deepEqual(stored, [...first, retraction]);
+          const bare = stored[1];
+          assert.ok(bare !== undefined);
+          for (const field of ['amount', 'caseRef', 'retracts']) {
+            assert.ok(!(field in bare), `a record without ${field} has no ${field} key`);
+          }
+          assert.equal(stored[2]?.amount, 0, 'an amount of 0 is kept, not dropped');
+          assert.deepEqual(await store.recordsOf(person(2).key), []);
+        }));
+
+      it('finds records by agency reference, seeing the transaction’s own writes', () =>
+        withStore(async (store) => {
+          const subject = organisation(1);
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([subject]);
+            await tx.insertRecords([
+              { draft: draftOf(subject, 'R-1'), recordedAtMs: t0 },
+              { draft: draftOf(subject, 'R-1', { agency: 'tax-bureau', code: 'tax.arrears' }), recordedAtMs: t0 },
+            ]);
+          });
+          await store.transaction(async (tx) => {
+            const [second] = await tx.insertRecords([{ draft: draftOf(subject, 'R-2'), recordedAtMs: t0 }]);
+            const found = await tx.recordsByRef('city-court', ['R-1', 'R-2', 'R-missing', 'R-1']);
+            assert.deepEqual([...found.keys()].sort(), ['R-1', 'R-2']);
+            assert.equal(found.get('R-1')?.agency, 'city-court');
+            assert.equal(found.get('R-1')?.code, 'court.defaulter');
+            assert.deepEqual(found.get('R-2'), second);
+
+            const tax = await tx.recordsByRef('tax-bureau', ['R-1', 'R-2']);
+            assert.deepEqual([...tax.keys()], ['R-1']);
+            assert.equal(tax.get('R-1')?.code, 'tax.arrears');
+            assert.deepEqual(await tx.recordsByRef('nobody', ['R-1']), new Map());
+            assert.deepEqual(await tx.recordsByRef('city-court', []), new Map());
+          });
+        }));
+
+      it('groups records by subject in id order', () =>
+        withStore(async (store) => {
+          const [a, b, c] = [person(1), organisation(1), person(2)];
+          const order = [a, b, a, c, a, b];
+          const stored = await store.transaction(async (tx) => {
+            await tx.putSubjects([a, b, c]);
+            // Effective instants run backwards, so id order and effectiveAt order differ.
+            return tx.insertRecords(
+              order.map((s, i) => ({
+                draft: draftOf(s, `R-${i}`, { effectiveAtMs: t0 - i * dayMs }),
+                recordedAtMs: t0,
+              })),
+            );
+          });
+          const expected = (s: SubjectId) => stored.filter((r) => r.subject === s.key);
+
+          const grouped = await store.transaction((tx) => tx.recordsOf([b.key, a.key, person(9).key, a.key]));
+          assert.deepEqual(grouped.get(a.key), expected(a));
+          assert.deepEqual(grouped.get(b.key), expected(b));
+          assert.deepEqual(grouped.get(person(9).key) ?? [], []);
+          assert.equal(grouped.has(c.key), false, 'only the subjects asked for');
+          for (const s of [a, b, c]) assert.deepEqual(await store.recordsOf(s.key), expected(s));
+        }));
+
+      it('refuses a second record with the same agency reference', () =>
+        withStore(async (store) => {
+          const subject = person(1);
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([subject]);
+            await tx.insertRecords([{ draft: draftOf(subject, 'R-1'), recordedAtMs: t0 }]);
+          });
+
+          await assert.rejects(
+            store.transaction((tx) =>
+              tx.insertRecords([{ draft: draftOf(subject, 'R-1', { evidence: 'again' }), recordedAtMs: t0 + 1 }]),
+            ),
+            (error: unknown) => error instanceof DuplicateReferenceError && error.code === 'duplicate_reference',
+          );
+          // A repeat within one batch is refused too, and the whole batch with it.
+          await assert.rejects(
+            store.transaction((tx) =>
+              tx.insertRecords([
+                { draft: draftOf(subject, 'R-2'), recordedAtMs: t0 },
+                { draft: draftOf(subject, 'R-2'), recordedAtMs: t0 },
+              ]),
+            ),
+            DuplicateReferenceError,
+          );
+          // The same reference from another agency is another record.
+          await store.transaction((tx) =>
+            tx.insertRecords([
+              { draft: draftOf(subject, 'R-1', { agency: 'tax-bureau', code: 'tax.arrears' }), recordedAtMs: t0 },
+            ]),
+          );
+
+          const stored = await store.recordsOf(subject.key);
+          assert.deepEqual(
+            stored.map((r) => [r.agency, r.agencyRef, r.evidence]),
+            [
+              ['city-court', 'R-1', 'judgment R-1'],
+              ['tax-bureau', 'R-1', 'judgment R-1'],
+            ],
+          );
+        }));
+    });
+
+    describe('transactions', () => {
+      it('returns the value of the work', () =>
+        withStore(async (store) => {
+          assert.equal(await store.transaction(async () => 42), 42);
+          assert.equal(await store.transaction(async (tx) => tx.auditTail()), undefined);
+        }));
+
+      it('rolls back everything written in a transaction that throws, and stays usable', () =>
+        withStore(async (store) => {
+          const kept = person(1);
+          const keptListing = listingOf('court-defaulters', t0, t0 + 100 * dayMs, 1);
+          const keptDerivation = derivationOf(kept, [keptListing]);
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([kept]);
+            await tx.putDerivations([keptDerivation]);
+          });
+
+          const lost = organisation(1);
+          const boom = new Error('boom');
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.insertCatalogVersion(demoVersions()[0] ?? assert.fail('the demo has catalogs'));
+              await tx.putAgencies(demoAgencies());
+              await tx.putSubjects([lost, person(2)]);
+              await tx.putRelations([
+                { organisation: lost.key, person: person(2).key, role: 'legal_representative', fromMs: t0 },
+              ]);
+              await tx.insertRecords([
+                { draft: draftOf(lost, 'R-1'), recordedAtMs: t0 },
+                { draft: draftOf(kept, 'R-2'), recordedAtMs: t0 },
+              ]);
+              await tx.putDerivations([
+                derivationOf(lost, [listingOf('market-serious-dishonesty', t0, t0 + dayMs, 1)]),
+                derivationOf(kept, [listingOf('rail-conduct-ban', t0, t0 + dayMs, 2)], -50),
+              ]);
+              await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1, lost), eventOf(2)]));
+              assert.equal((await tx.recordsByRef('city-court', ['R-1'])).size, 1, 'the transaction sees its writes');
+              throw boom;
+            }),
+            (error: unknown) => error === boom,
+          );
+
+          assert.deepEqual(await store.catalogVersions(), []);
+          assert.deepEqual(await store.agencies(), []);
+          assert.equal(await store.subject(lost.key), undefined);
+          assert.deepEqual(await store.relationsOfPerson(person(2).key), []);
+          assert.deepEqual(await store.recordsOf(lost.key), []);
+          assert.deepEqual(await store.recordsOf(kept.key), []);
+          assert.equal(await store.derivation(lost.key), undefined);
+          assert.deepEqual(await store.derivation(kept.key), keptDerivation, 'a replaced derivation comes back');
+          assert.deepEqual(await store.listMembers('court-defaulters', t0, 10), [memberOf(kept, keptListing)]);
+          assert.deepEqual(await store.listMembers('rail-conduct-ban', t0, 10), []);
+          assert.deepEqual(await store.countListMembers(t0), new Map([['court-defaulters', 1]]));
+          assert.deepEqual(await store.auditEvents(0, 10), []);
+          assert.deepEqual(await store.summary(), {
+            subjectsByKind: { person: 1 },
+            recordsByCode: {},
+            records: 0,
+            auditEvents: 0,
+          });
+
+          // Still usable: the same writes commit now, with the ids and seqs free again.
+          const [record] = await store.transaction(async (tx) => {
+            await tx.putSubjects([lost]);
+            await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1, lost)]));
+            return tx.insertRecords([{ draft: draftOf(lost, 'R-1'), recordedAtMs: t0 }]);
+          });
+          assert.deepEqual(await store.recordsOf(lost.key), [record]);
+          assert.deepEqual(
+            (await store.auditEvents(0, 10)).map((e) => e.seq),
+            [1],
+          );
+        }));
+
+      it('never interleaves transactions started together', () =>
+        withStore(async (store) => {
+          const transactionsCount = 24;
+          let running = 0;
+          const outcomes = await Promise.allSettled(
+            Array.from({ length: transactionsCount }, (_, i) =>
+              store.transaction(async (tx) => {
+                running += 1;
+                assert.equal(running, 1, 'no other transaction runs meanwhile');
+                try {
+                  const tail = await tx.auditTail();
+                  // Yield to the event loop between the read and the write, so an interleaving would show.
+                  await new Promise((resolve) => setTimeout(resolve, 1));
+                  await tx.appendAuditEvents(chainEvents(tail, [eventOf(i)]));
+                  if (i % 5 === 4) throw new Error(`transaction ${i} fails after writing`);
+                  return i;
+                } finally {
+                  running -= 1;
+                }
+              }),
+            ),
+          );
+
+          const failed = outcomes.filter((o) => o.status === 'rejected');
+          assert.equal(failed.length, Math.floor(transactionsCount / 5));
+          for (const outcome of failed) assert.match(String(outcome.reason), /fails after writing/);
+          const events = await store.auditEvents(0, 100);
+          const committed = transactionsCount - failed.length;
+          assert.deepEqual(
+            events.map((e) => e.seq),
+            Array.from({ length: committed }, (_, i) => i + 1),
+          );
+          assert.equal(findChainBreak(undefined, events), undefined);
+          assert.deepEqual(
+            events.map((e) => e.payload.n).sort((a, b) => Number(a) - Number(b)),
+            Array.from({ length: transactionsCount }, (_, i) => i).filter((i) => i % 5 !== 4),
+          );
+        }));
+
+      it('does not show a transaction’s uncommitted writes to reads outside it', () =>
+        withStore(async (store) => {
+          const subject = person(1);
+          const written = gate();
+          const proceed = gate();
+          const pending = store.transaction(async (tx) => {
+            await tx.putSubjects([subject]);
+            await tx.insertRecords([{ draft: draftOf(subject, 'R-1'), recordedAtMs: t0 }]);
+            await tx.putDerivations([derivationOf(subject, [listingOf('court-defaulters', t0, t0 + dayMs, 1)])]);
+            written.release();
+            await proceed.opened;
+            throw new Error('abandoned');
+          });
+          await written.opened;
+          // Reads started while the transaction is open; they may wait for it, but must not see its writes.
+          const reads = Promise.all([
+            store.subject(subject.key),
+            store.recordsOf(subject.key),
+            store.derivation(subject.key),
+            store.listMembers('court-defaulters', t0, 10),
+            store.summary(),
+          ]);
+          proceed.release();
+          await assert.rejects(pending, /abandoned/);
+          const [seenSubject, seenRecords, seenDerivation, seenMembers, seenSummary] = await reads;
+          assert.equal(seenSubject, undefined);
+          assert.deepEqual(seenRecords, []);
+          assert.equal(seenDerivation, undefined);
+          assert.deepEqual(seenMembers, []);
+          assert.equal(seenSummary.records, 0);
+        }));
+    });
+
+    describe('derivations and listings', () => {
+      it('replaces a subject’s derivation and its listings', () =>
+        withStore(async (store) => {
+          const subject = person(1);
+          const onCourt = listingOf('court-defaulters', t0, t0 + 100 * dayMs, 1);
+          const onRail = listingOf('rail-conduct-ban', t0 + 10 * dayMs, t0 + 190 * dayMs, 2, 'rail.smoking');
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([subject]);
+            await tx.putDerivations([derivationOf(subject, [onCourt])]);
+          });
+          const replacement = derivationOf(subject, [onRail], -20);
+          await store.transaction((tx) => tx.putDerivations([replacement]));
+
+          const at = t0 + 20 * dayMs;
+          assert.deepEqual(await store.derivation(subject.key), replacement);
+          assert.deepEqual(await store.listMembers('court-defaulters', at, 10), []);
+          assert.deepEqual(await store.listMembers('rail-conduct-ban', at, 10), [memberOf(subject, onRail)]);
+          assert.deepEqual(await store.countListMembers(at), new Map([['rail-conduct-ban', 1]]));
+
+          const rich = richDerivationOf(subject);
+          await store.transaction((tx) => tx.putDerivations([rich]));
+          assert.deepEqual(await store.derivation(subject.key), rich);
+          assert.deepEqual(await store.listMembers('rail-conduct-ban', at, 10), []);
+
+          const cleared = derivationOf(subject);
+          await store.transaction((tx) => tx.putDerivations([cleared]));
+          assert.deepEqual(await store.derivation(subject.key), cleared);
+          assert.deepEqual(await store.countListMembers(at), new Map());
+          assert.equal(await store.derivation(person(2).key), undefined);
+        }));
+
+      it('counts a listing from its start, inclusive, to its end, exclusive', () =>
+        withStore(async (store) => {
+          const subject = organisation(1);
+          const listing = listingOf('market-serious-dishonesty', t0 + dayMs, t0 + 2 * dayMs, 1, 'market.fraud');
+          await store.transaction((tx) => tx.putDerivations([derivationOf(subject, [listing])]));
+
+          const expectations: [number, boolean][] = [
+            [listing.startMs - 1, false],
+            [listing.startMs, true],
+            [listing.endMs - 1, true],
+            [listing.endMs, false],
+          ];
+          for (const [at, active] of expectations) {
+            assert.deepEqual(
+              await store.listMembers(listing.list, at, 10),
+              active ? [memberOf(subject, listing)] : [],
+              `member at ${new Date(at).toISOString()}`,
+            );
+            assert.deepEqual(
+              await store.countListMembers(at),
+              active ? new Map([[listing.list, 1]]) : new Map(),
+              `count at ${new Date(at).toISOString()}`,
+            );
+          }
+        }));
+
+      it('pages through a list’s members in subject order', () =>
+        withStore(async (store) => {
+          const list = 'court-defaulters';
+          const at = t0 + 5 * dayMs;
+          const members = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? person(i) : organisation(i)));
+          const listings = new Map(members.map((s, i) => [s.key, listingOf(list, t0, t0 + 10 * dayMs, i + 1)]));
+          const ended = person(100);
+          const elsewhere = person(101);
+          await store.transaction((tx) =>
+            tx.putDerivations([
+              ...members.map((s) => derivationOf(s, [listings.get(s.key) ?? assert.fail()])),
+              derivationOf(ended, [listingOf(list, t0, at, 50)]),
+              derivationOf(elsewhere, [listingOf('rail-conduct-ban', t0, t0 + 10 * dayMs, 51)]),
+            ]),
+          );
+
+          const expected = [...members].sort(byKey).map((s) => memberOf(s, listings.get(s.key) ?? assert.fail()));
+          for (const limit of [1, 3, 8, 100]) {
+            assert.deepEqual(await allListMembers(store, list, at, limit), expected, `pages of ${limit}`);
+          }
+          const third = expected[2];
+          assert.ok(third !== undefined);
+          assert.deepEqual(await store.listMembers(list, at, 2, third.subject), expected.slice(3, 5));
+          assert.deepEqual(await store.listMembers(list, at, 10, expected.at(-1)?.subject), []);
+          assert.deepEqual(
+            await store.countListMembers(at),
+            new Map([
+              [list, members.length],
+              ['rail-conduct-ban', 1],
+            ]),
+          );
+        }));
+
+      it('gives one member row per subject with two active listings on the same list', () =>
+        withStore(async (store) => {
+          const list = 'court-defaulters';
+          const twice = person(1);
+          const once = person(2);
+          // Different records under different codes put the same subject on the list twice.
+          const byRule = listingOf(list, t0, t0 + 100 * dayMs, 3, 'court.defaulter');
+          const byThreshold: Listing = {
+            ...listingOf(list, t0 + dayMs, t0 + 200 * dayMs, 7, 'court.contempt'),
+            trigger: 'threshold',
+          };
+          const onceListing = listingOf(list, t0, t0 + 50 * dayMs, 9);
+          await store.transaction((tx) =>
+            tx.putDerivations([derivationOf(twice, [byRule, byThreshold]), derivationOf(once, [onceListing])]),
+          );
+
+          const at = t0 + 2 * dayMs;
+          const rows = await store.listMembers(list, at, 10);
+          assert.deepEqual(
+            rows.map((r) => r.subject),
+            [twice.key, once.key].sort(),
+          );
+          assert.deepEqual(await store.countListMembers(at), new Map([[list, 2]]));
+          const paged = await allListMembers(store, list, at, 1);
+          assert.deepEqual(
+            paged.map((r) => r.subject),
+            [twice.key, once.key].sort(),
+          );
+
+          const row = rows.find((r) => r.subject === twice.key);
+          assert.ok(row !== undefined);
+          assert.equal(row.list, list);
+          assert.ok(row.startMs <= at && at < row.endMs, 'the row is active at the instant asked');
+          assert.ok(
+            [byRule, byThreshold].some((l) => l.recordId === row.recordId && l.code === row.code),
+            `the row's record ${row.recordId} and code ${row.code} name one of the subject's listings`,
+          );
+          assert.deepEqual(
+            rows.find((r) => r.subject === once.key),
+            memberOf(once, onceListing),
+          );
+        }));
+
+      it('reads many derivations at once', () =>
+        withStore(async (store) => {
+          const subjects = Array.from({ length: manyKeysCount }, (_, i) => person(i));
+          const derivations = subjects.map((s, i) =>
+            derivationOf(s, i % 100 === 0 ? [listingOf('court-defaulters', t0, t0 + dayMs, i + 1)] : [], -(i + 1)),
+          );
+          await store.transaction((tx) => tx.putDerivations(derivations));
+          // Replacing them all in one call crosses any chunking of the listings' deletion too.
+          const replaced = derivations.map((d, i) =>
+            i % 100 === 0
+              ? derivationOf(subjectOf(d.subject), [], -(i + 1))
+              : i % 100 === 50
+                ? richDerivationOf(subjectOf(d.subject))
+                : d,
+          );
+          await store.transaction((tx) => tx.putDerivations(replaced));
+
+          const unknown = Array.from({ length: 30 }, (_, i) => organisation(i).key);
+          const keys = [...subjects.map((s) => s.key).reverse(), ...unknown, subjects[0]?.key ?? ''];
+          const found = await store.derivations(keys);
+          assert.equal(found.size, manyKeysCount);
+          for (const d of replaced) assert.deepEqual(found.get(d.subject), d);
+          for (const key of unknown) assert.equal(found.has(key), false);
+          assert.deepEqual(await store.derivations([]), new Map());
+          // Only the rich derivations' listings are left: every first listing was replaced by none.
+          const members = await allListMembers(store, 'court-defaulters', t0, 1_000);
+          assert.deepEqual(
+            members.map((m) => m.subject),
+            replaced
+              .filter((d, i) => i % 100 === 50)
+              .map((d) => d.subject)
+              .sort(),
+          );
+        }));
+    });
+
+    describe('scans', () => {
+      it('scans nothing in an empty store', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await collectPages(store.scanSubjects(3), 3), []);
+          assert.deepEqual(await collectPages(store.scanSubjectRecords(3), 3), []);
+          assert.deepEqual(await collectPages(store.scanDerivations(3), 3), []);
+        }));
+
+      it('pages through subjects, their records and derivations in key order, each once', () =>
+        withStore(async (store) => {
+          const subjects = [
+            ...Array.from({ length: 5 }, (_, i) => person(i)),
+            organisation(1),
+            organisation(2),
+            government(1),
+            government(2),
+            visitor,
+          ];
+          const withRecords = [subjects[9], subjects[0], subjects[5], subjects[3], subjects[7], subjects[1]].map(
+            (s) => s ?? assert.fail(),
+          );
+          const withDerivations = subjects.slice(0, 8);
+          const stored = await store.transaction(async (tx) => {
+            await tx.putSubjects([...subjects].reverse());
+            await tx.putDerivations(withDerivations.map((s, i) => derivationOf(s, [], -(i + 1))));
+            // Two rounds, so each subject's records are not contiguous by id.
+            return tx.insertRecords(
+              [...withRecords, ...withRecords].map((s, i) => ({ draft: draftOf(s, `R-${i}`), recordedAtMs: t0 })),
+            );
+          });
+
+          const pageSize = 3;
+          assert.deepEqual(await collectPages(store.scanSubjects(pageSize), pageSize), [...subjects].sort(byKey));
+          assert.deepEqual(
+            await collectPages(store.scanSubjectRecords(pageSize), pageSize),
+            [...withRecords].sort(byKey).map((subject) => ({
+              subject,
+              records: stored.filter((r) => r.subject === subject.key),
+            })),
+          );
+          assert.deepEqual(
+            await collectPages(store.scanDerivations(pageSize), pageSize),
+            withDerivations.map((s, i) => derivationOf(s, [], -(i + 1))).sort(bySubject),
+          );
+          for (const size of [1, 2, 6, 10, 11]) {
+            const keys = (await collectPages(store.scanSubjects(size), size)).map((s) => s.key);
+            assert.deepEqual(keys, subjects.map((s) => s.key).sort(), `subjects in pages of ${size}`);
+          }
+        }));
+    });
+
+    describe('summary and audit log', () => {
+      it('counts subjects by kind, records by code without retractions, and audit events', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.summary(), {
+            subjectsByKind: {},
+            recordsByCode: {},
+            records: 0,
+            auditEvents: 0,
+          });
+          const [a, b, c] = [person(1), organisation(1), government(1)];
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([a, b, c, person(2)]);
+            const [first] = await tx.insertRecords([
+              { draft: draftOf(a, 'R-1'), recordedAtMs: t0 },
+              { draft: draftOf(b, 'R-2'), recordedAtMs: t0 },
+              { draft: draftOf(b, 'R-3', { agency: 'tax-bureau', code: 'tax.arrears', amount: 5 }), recordedAtMs: t0 },
+            ]);
+            await tx.insertRecords([
+              { draft: draftOf(a, 'R-4'), recordedAtMs: t0 + 1, retracts: first?.id ?? assert.fail() },
+            ]);
+            await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1), eventOf(2), eventOf(3)]));
+          });
+
+          assert.deepEqual(await store.summary(), {
+            subjectsByKind: { person: 2, organisation: 1, government: 1 },
+            recordsByCode: { 'court.defaulter': 2, 'tax.arrears': 1 },
+            records: 4,
+            auditEvents: 3,
+          });
+        }));
+
+      it('appends the audit log and pages through it in seq order', () =>
+        withStore(async (store) => {
+          assert.equal(await store.transaction((tx) => tx.auditTail()), undefined);
+          const subject = person(1);
+          const first = await store.transaction(async (tx) => {
+            const events = chainEvents(await tx.auditTail(), [eventOf(1, subject), eventOf(2), eventOf(3)]);
+            await tx.appendAuditEvents(events);
+            return events;
+          });
+          const second = await store.transaction(async (tx) => {
+            const tail = await tx.auditTail();
+            const last = first.at(-1);
+            assert.deepEqual(tail, { seq: last?.seq, hash: last?.hash });
+            const events = chainEvents(
+              tail,
+              [4, 5, 6, 7].map((n) => eventOf(n, n % 2 === 0 ? subject : undefined)),
+            );
+            await tx.appendAuditEvents(events);
+            return events;
+          });
+          const appended: AuditEvent[] = [...first, ...second];
+
+          const pages: AuditEvent[][] = [];
+          for (let after = 0; ;) {
+            const page = await store.auditEvents(after, 3);
+            if (page.length === 0) break;
+            pages.push(page);
+            after = page.at(-1)?.seq ?? assert.fail();
+          }
+          assert.deepEqual(
+            pages.map((p) => p.map((e) => e.seq)),
+            [[1, 2, 3], [4, 5, 6], [7]],
+          );
+          assert.deepEqual(pages.flat(), appended);
+          const plain = pages.flat()[1];
+          assert.ok(plain !== undefined && !('subject' in plain), 'an event without a subject has no subject key');
+          assert.equal(findChainBreak(undefined, pages.flat()), undefined);
+          assert.deepEqual(await store.auditEvents(5, 100), appended.slice(5));
+          assert.deepEqual(await store.auditEvents(7, 100), []);
+          assert.deepEqual(await store.auditEvents(0, 0), []);
+        }));
+    });
+
+    describe('closing', () => {
+      it('closes idempotently, after the transactions in flight', () =>
+        withStore(async (store) => {
+          const subject = person(1);
+          const pending = store.transaction(async (tx) => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            await tx.putSubjects([subject]);
+            return 'committed';
+          });
+          await Promise.all([store.close(), store.close()]);
+          assert.equal(await pending, 'committed');
+          await store.close();
+        }));
+    });
+  });
+}
