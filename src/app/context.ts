@@ -1,19 +1,34 @@
 /**
- * What every use case works with: the store and the published catalogs, indexed. Catalogs change only through
- * publishCatalog, which refreshes the index after its transaction commits.
+ * What every use case works with: the store, the published catalogs (indexed), and observers told about each
+ * committed change (the decision index is one). Catalogs change only through publishCatalog, which refreshes the
+ * index after its transaction commits.
  */
 import { buildCatalogSet, type CatalogSet } from '../core/catalog-set.ts';
+import type { SubjectId } from '../core/identifiers.ts';
 import type { Store } from '../store/ports.ts';
+
+/** Told after a write commits, before the use case returns: the caller's next read sees the change. */
+export interface ChangeObserver {
+  subjectsChanged(subjects: readonly SubjectId[]): Promise<void>;
+  catalogsChanged(): Promise<void>;
+}
 
 export interface AppContext {
   readonly store: Store;
   catalogs: CatalogSet;
+  readonly observers: ChangeObserver[];
 }
 
 export async function openContext(store: Store): Promise<AppContext> {
-  return { store, catalogs: buildCatalogSet(await store.catalogVersions()) };
+  return { store, catalogs: buildCatalogSet(await store.catalogVersions()), observers: [] };
 }
 
 export async function refreshCatalogs(context: AppContext): Promise<void> {
   context.catalogs = buildCatalogSet(await context.store.catalogVersions());
+  for (const observer of context.observers) await observer.catalogsChanged();
+}
+
+export async function notifySubjectsChanged(context: AppContext, subjects: readonly SubjectId[]): Promise<void> {
+  if (subjects.length === 0) return;
+  for (const observer of context.observers) await observer.subjectsChanged(subjects);
 }

@@ -16,7 +16,7 @@ import {
 import type { Problem } from '../core/result.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
-import type { AppContext } from './context.ts';
+import { notifySubjectsChanged, type AppContext } from './context.ts';
 
 export type ItemResult =
   | { readonly status: 'accepted'; readonly recordId: number }
@@ -83,6 +83,7 @@ export async function submitRecords(
     else valid.push({ index, draft: checked.value.draft, subject: checked.value.subject });
   }
 
+  let changed: SubjectId[] = [];
   if (valid.length > 0) {
     await context.store.transaction(async (tx) => {
       const existing = new Map<string, RecordFact>();
@@ -135,6 +136,7 @@ export async function submitRecords(
 
       const subjects = [...new Map(fresh.map((f) => [f.subject.key, f.subject])).values()];
       await rederive(context, tx, subjects);
+      changed = subjects;
       const events: AuditEventInput[] = stored.map((r) => ({
         atMs: options.nowMs,
         kind: 'record.accepted',
@@ -145,6 +147,7 @@ export async function submitRecords(
       await tx.appendAuditEvents(chainEvents(await tx.auditTail(), events));
     });
   }
+  await notifySubjectsChanged(context, changed);
   return count(results.map((r) => r ?? { status: 'rejected', problem: { code: 'internal', message: 'no result' } }));
 }
 
@@ -169,7 +172,8 @@ export async function retractRecord(
 ): Promise<RetractResult> {
   if (request.reason.trim() === '')
     return { status: 'rejected', problem: { code: 'missing_field', message: 'reason is required', field: 'reason' } };
-  return context.store.transaction(async (tx): Promise<RetractResult> => {
+  let changed: SubjectId[] = [];
+  const result = await context.store.transaction(async (tx): Promise<RetractResult> => {
     const found = await tx.recordsByRef(request.agency, [request.retractsRef, request.agencyRef]);
     const original = found.get(request.retractsRef);
     if (original === undefined || original.retracts !== undefined) {
@@ -201,6 +205,7 @@ export async function retractRecord(
     const [stored] = await tx.insertRecords([{ draft, recordedAtMs: options.nowMs, retracts: original.id }]);
     if (stored === undefined) throw new Error('insert returned nothing');
     await rederive(context, tx, [subject]);
+    changed = [subject];
     const event: AuditEventInput = {
       atMs: options.nowMs,
       kind: 'record.retracted',
@@ -211,6 +216,8 @@ export async function retractRecord(
     await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
     return { status: 'retracted', recordId: stored.id, retracts: original.id };
   });
+  await notifySubjectsChanged(context, changed);
+  return result;
 }
 
 function pick(record: RecordFact): RecordDraft {

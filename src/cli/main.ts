@@ -11,6 +11,8 @@ import { isoFromMs, parseInstant } from '../core/time.ts';
 import { publishCatalog } from '../app/catalogs.ts';
 import { openContext, type AppContext } from '../app/context.ts';
 import { checkAction, explain } from '../app/decisions.ts';
+import { createToken, revokeToken } from '../app/tokens.ts';
+import { startService } from '../http/start.ts';
 import { createDemo } from '../app/demo.ts';
 import { rebuild } from '../app/rebuild.ts';
 import { summarize } from '../app/summary.ts';
@@ -35,7 +37,13 @@ const common = {
 const usage = `Usage: credence COMMAND [options]
 
 Commands:
-  start                          create the demo database if there is none, and print its summary
+  start                          serve; on first start, create the demo city
+  serve [--port 8080] [--host 127.0.0.1]
+                                 serve the HTTP API (/v1, /docs, /openapi.json, /healthz, /metrics)
+  tokens create --role ROLE --name NAME [--scope CODE,...]
+                                 create a bearer token (agency, service-point, reviewer, admin); prints it alone
+  tokens list                    every token, without secrets
+  tokens revoke ID               revoke a token
   demo [--people N] [--seed S]   (re)create the demo database and print its summary
   summary                        print the register's summary
   check SUBJECT ACTION [--at ISO]  decide whether SUBJECT may do ACTION
@@ -184,6 +192,90 @@ async function exampleSubjects(
   return out;
 }
 
+async function serve(values: Options, host: string, port: number): Promise<void> {
+  const store = openSqliteStore(String(values.db));
+  const running = await startService(store);
+  try {
+    await running.app.listen({ host, port });
+  } catch (error) {
+    await running.stop();
+    throw new UsageError('listen_failed', `cannot listen on ${host}:${port}: ${(error as Error).message}`);
+  }
+  const url = `http://${host}:${port}`;
+  process.stderr.write(
+    [
+      `Credence serves ${String(values.db)} at ${url}`,
+      `  API docs: ${url}/docs   OpenAPI: ${url}/openapi.json   health: ${url}/healthz   metrics: ${url}/metrics`,
+      `  Get a token (in another terminal):`,
+      `    npm run -s credence -- tokens create --role service-point --name desk-1 --scope travel.flight,travel.rail.g_series`,
+      `  Then: curl -H "Authorization: Bearer $TOKEN" "${url}/v1/decisions?subject=SUBJECT&action=travel.flight"`,
+      `  Stop with Ctrl-C: in-flight requests finish and queued decisions are written first.`,
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void running.stop().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function tokensCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, {
+    role: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string' },
+  });
+  const nowMs = instantOption(values, 'now', Date.now());
+  await withContext(values, async (context) => {
+    if (sub === 'create') {
+      expectPositionals(positionals, []);
+      if (typeof values.role !== 'string' || typeof values.name !== 'string') {
+        throw new UsageError('bad_arguments', 'tokens create needs --role ROLE and --name NAME');
+      }
+      const scope = typeof values.scope === 'string' ? values.scope.split(',') : [];
+      const created = await createToken(
+        context,
+        { role: values.role, name: values.name, scope },
+        { nowMs, actor: 'cli' },
+      );
+      if (!created.ok) throw new UsageError(created.problem.code, created.problem.message);
+      // The token alone on stdout, so that TOKEN=$(credence tokens create ...) works.
+      process.stdout.write(`${created.value.token}\n`);
+    } else if (sub === 'list') {
+      expectPositionals(positionals, []);
+      const tokens = (await context.store.tokens()).map((t) => ({
+        id: t.id,
+        role: t.role,
+        name: t.name,
+        scope: t.scope,
+        createdAt: isoFromMs(t.createdAtMs),
+        ...(t.revokedAtMs === undefined ? {} : { revokedAt: isoFromMs(t.revokedAtMs) }),
+      }));
+      print(values, tokens, () =>
+        tokens
+          .map(
+            (t) =>
+              `${t.id}  ${t.role.padEnd(13)} ${t.name.padEnd(20)} ${t.revokedAt ? `revoked ${t.revokedAt}` : 'active'}  ${t.scope.join(',')}`,
+          )
+          .join('\n'),
+      );
+    } else if (sub === 'revoke') {
+      expectPositionals(positionals, ['ID']);
+      const revoked = await revokeToken(context, String(positionals[0]), { nowMs, actor: 'cli' });
+      if (!revoked.ok) throw new UsageError(revoked.problem.code, revoked.problem.message);
+      print(values, revoked.value, () => `revoked ${revoked.value.id}`);
+    } else {
+      throw new UsageError('bad_arguments', 'expected tokens create|list|revoke; see credence --help');
+    }
+  });
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const clockMs = Date.now();
@@ -194,14 +286,26 @@ async function run(argv: string[]): Promise<void> {
     case '-h':
       process.stdout.write(`${usage}\n`);
       return;
-    case 'start': {
-      const { values } = parse(rest, { people: { type: 'string' }, seed: { type: 'string' } });
-      const nowMs = instantOption(values, 'now', clockMs);
-      if (!existsSync(String(values.db))) {
+    case 'start':
+    case 'serve': {
+      const { values, positionals } = parse(rest, {
+        people: { type: 'string' },
+        seed: { type: 'string' },
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+      });
+      expectPositionals(positionals, []);
+      const port = positiveInteger(values, 'port', 8080, 65_535);
+      if (command === 'start' && !existsSync(String(values.db))) {
         process.stderr.write(`No database at ${String(values.db)}: creating the demo city (once).\n`);
         await makeDemo(values);
+        await printSummary(values, Date.now());
       }
-      await printSummary(values, nowMs);
+      await serve(values, String(values.host), port);
+      return;
+    }
+    case 'tokens': {
+      await tokensCommand(rest);
       return;
     }
     case 'demo': {

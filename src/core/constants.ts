@@ -29,3 +29,20 @@ export const recordsPerBatchMax = 10_000;
 
 /** Reading. */
 export const listMembersPageMax = 1_000;
+
+/** The HTTP service. */
+export const httpBodyBytesMax = 16 * 1024 * 1024;
+export const decisionsPerBatchMax = 10_000;
+export const pageSizeDefault = 100;
+export const pageSizeMax = 1_000;
+export const auditEventsPageMax = 1_000;
+export const subjectTextLengthMax = 64;
+export const reasonLengthMax = 1_000;
+
+/** The decision log: decisions are written in batches. */
+export const decisionLogFlushIntervalMs = 50;
+export const decisionLogBatchMax = 5_000;
+export const decisionLogQueueMax = 200_000;
+
+/** How often the service re-reads tokens, so a revocation from the command line takes effect. */
+export const tokenRefreshIntervalMs = 5_000;

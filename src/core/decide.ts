@@ -8,6 +8,11 @@ import { findAction, type Outcome } from './actions.ts';
 import { fail, ok, type Result } from './result.ts';
 import type { AppliedMeasure, Standing } from './standing.ts';
 
+/** What a decision reads from a standing: its measures and the scheme versions it was read under. */
+export type DecisionInput = Pick<Standing, 'subject' | 'atMs' | 'measures'> & {
+  readonly schemes: readonly { readonly scheme: string; readonly version: number }[];
+};
+
 export interface DecisionReason {
   readonly measure: string;
   readonly kind: 'sanction' | 'incentive';
@@ -64,9 +69,28 @@ function reasonOf(m: AppliedMeasure): DecisionReason {
   };
 }
 
+function reasonKey(r: DecisionReason): string {
+  const because =
+    'list' in r.because ? `${r.because.list}\u0000${String(r.because.recordId).padStart(15, '0')}` : r.because.grade;
+  return [
+    r.scheme,
+    r.measure,
+    String(r.version).padStart(6, '0'),
+    r.via?.organisation ?? '',
+    r.via?.role ?? '',
+    because,
+  ].join('\u0000');
+}
+
+function compareReasons(a: DecisionReason, b: DecisionReason): number {
+  const ka = reasonKey(a);
+  const kb = reasonKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
 /** The versions the standing was read under, plus any a reason cites (an organisation's listing, an older list
  * version): everything an appeal needs to name, once each, in scheme order. */
-function citedVersions(standing: Standing, reasons: readonly DecisionReason[]): Decision['catalogVersions'] {
+function citedVersions(standing: DecisionInput, reasons: readonly DecisionReason[]): Decision['catalogVersions'] {
   const seen = new Map<string, { scheme: string; version: number }>();
   const add = (scheme: string, version: number) => seen.set(`${scheme}\u0000${version}`, { scheme, version });
   for (const s of standing.schemes) add(s.scheme, s.version);
@@ -74,15 +98,16 @@ function citedVersions(standing: Standing, reasons: readonly DecisionReason[]): 
   return [...seen.values()].sort((a, b) => a.scheme.localeCompare(b.scheme) || a.version - b.version);
 }
 
-export function decide(standing: Standing, action: string): Result<Decision> {
+export function decide(standing: DecisionInput, action: string): Result<Decision> {
   const definition = findAction(action);
   if (definition === undefined) return fail('unknown_action', `unknown action ${action}`, 'action');
   const relevant = standing.measures.filter((m) => m.actions.includes(action));
   const sanctions = relevant.filter((m) => m.kind === 'sanction');
   const incentives = relevant.filter((m) => m.kind === 'incentive');
   const outcome: Outcome = sanctions.length > 0 ? 'deny' : incentives.length > 0 ? 'allow' : definition.outcomeDefault;
-  // Sanctions first: they decide; incentives after them, as context.
-  const reasons = [...sanctions, ...incentives].map(reasonOf);
+  // Sanctions first: they decide; incentives after them, as context. Within each, a canonical order, so that
+  // every path to a decision (the store, the index) gives the same bytes.
+  const reasons = [...sanctions.map(reasonOf).sort(compareReasons), ...incentives.map(reasonOf).sort(compareReasons)];
   return ok({
     subject: standing.subject,
     action,

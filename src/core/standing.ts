@@ -58,7 +58,7 @@ export interface Relation {
 const isActive = (fromMs: number, untilMs: number, atMs: number) => fromMs <= atMs && atMs < untilMs;
 
 /** The first instant after `atMs` at which the grade leaves `grades`, if nothing new is recorded. */
-function gradeLeavesAt(
+export function gradeLeavesAt(
   catalogs: CatalogSet,
   scheme: string,
   derivation: Derivation | undefined,
@@ -84,7 +84,7 @@ function gradeLeavesAt(
 }
 
 /** The measures a listing carries: those of the version it was made under (no retroactive sanctions). */
-function listingMeasures(
+export function listingMeasures(
   catalogs: CatalogSet,
   listing: Listing,
 ): { version: CatalogVersion; measures: Measure[] } | undefined {
@@ -93,7 +93,7 @@ function listingMeasures(
   return { version, measures: version.catalog.measures.filter((m) => 'list' in m.on && m.on.list === listing.list) };
 }
 
-function applied(
+export function applied(
   measure: Measure,
   version: CatalogVersion,
   basis: AppliedMeasure['basis'],

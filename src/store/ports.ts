@@ -51,6 +51,28 @@ export interface StoreSummary {
   readonly auditEvents: number;
 }
 
+export type TokenRole = 'agency' | 'service-point' | 'reviewer' | 'admin';
+
+/** A bearer token as stored: the secret only as a hash. */
+export interface TokenRecord {
+  readonly id: string;
+  readonly role: TokenRole;
+  /** The agency id for an agency, otherwise a label. */
+  readonly name: string;
+  /** Rule codes (agency) or action codes (service point) the token is limited to; empty means the role's all. */
+  readonly scope: readonly string[];
+  readonly secretHash: string;
+  readonly createdAtMs: number;
+  readonly revokedAtMs?: number;
+}
+
+export interface CatalogDraftRecord {
+  readonly schemeId: string;
+  readonly body: unknown;
+  readonly updatedAtMs: number;
+  readonly updatedBy: string;
+}
+
 /** Reads and writes inside one transaction. */
 export interface StoreTransaction {
   recordsByRef(agency: string, agencyRefs: readonly string[]): Promise<Map<string, RecordFact>>;
@@ -69,6 +91,11 @@ export interface StoreTransaction {
   /** Replaces each subject's derived state (and its listings) with the given derivation. */
   putDerivations(derivations: readonly Derivation[]): Promise<void>;
   appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
+  putToken(token: TokenRecord): Promise<void>;
+  /** Marks a token revoked; false if there is no such token or it was revoked already. */
+  revokeToken(id: string, atMs: number): Promise<boolean>;
+  putCatalogDraft(draft: CatalogDraftRecord): Promise<void>;
+  deleteCatalogDraft(schemeId: string): Promise<void>;
 }
 
 export interface Store {
@@ -82,6 +109,11 @@ export interface Store {
   derivation(subject: string): Promise<Derivation | undefined>;
   /** Relations naming this person, and those of these organisations. */
   relationsOfPerson(person: string): Promise<Relation[]>;
+  relationsOfOrganisation(organisation: string): Promise<Relation[]>;
+  /** An agency's own records, newest first, before the given id (for paging). */
+  recordsOfAgency(agency: string, limit: number, beforeId?: number): Promise<RecordFact[]>;
+  tokens(): Promise<TokenRecord[]>;
+  catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined>;
   derivations(subjects: readonly string[]): Promise<Map<string, Derivation>>;
   /** Active members of a list at an instant, in subject order, after the given subject (for paging). */
   listMembers(list: string, atMs: number, limit: number, afterSubject?: string): Promise<ListMember[]>;

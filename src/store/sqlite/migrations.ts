@@ -88,4 +88,27 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       ) STRICT;
     `,
   },
+  {
+    name: '0002-service',
+    sql: `
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        revoked_at_ms INTEGER
+      ) STRICT;
+
+      CREATE TABLE catalog_drafts (
+        scheme_id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        updated_at_ms INTEGER NOT NULL,
+        updated_by TEXT NOT NULL
+      ) STRICT;
+
+      CREATE INDEX records_by_agency ON records (agency, id);
+    `,
+  },
 ];

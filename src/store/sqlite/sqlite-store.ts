@@ -17,6 +17,9 @@ import {
   DuplicateReferenceError,
   type Agency,
   type AuditEvent,
+  type CatalogDraftRecord,
+  type TokenRecord,
+  type TokenRole,
   type ListMember,
   type Store,
   type StoreSummary,
@@ -299,6 +302,25 @@ class SqliteStore implements Store {
           }
         }
       },
+      putToken: async (t) => {
+        w.prepare(
+          'INSERT INTO tokens (id, role, name, scope, secret_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(t.id, t.role, t.name, JSON.stringify(t.scope), t.secretHash, t.createdAtMs, t.revokedAtMs ?? null);
+      },
+      revokeToken: async (id, atMs) => {
+        const result = w
+          .prepare('UPDATE tokens SET revoked_at_ms = ? WHERE id = ? AND revoked_at_ms IS NULL')
+          .run(atMs, id);
+        return Number(result.changes) > 0;
+      },
+      putCatalogDraft: async (d) => {
+        w.prepare(
+          'INSERT INTO catalog_drafts (scheme_id, body, updated_at_ms, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT (scheme_id) DO UPDATE SET body = excluded.body, updated_at_ms = excluded.updated_at_ms, updated_by = excluded.updated_by',
+        ).run(d.schemeId, JSON.stringify(d.body), d.updatedAtMs, d.updatedBy);
+      },
+      deleteCatalogDraft: async (schemeId) => {
+        w.prepare('DELETE FROM catalog_drafts WHERE scheme_id = ?').run(schemeId);
+      },
       appendAuditEvents: async (events) => {
         const statement = w.prepare(
           'INSERT INTO audit_events (seq, at_ms, kind, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -362,6 +384,41 @@ class SqliteStore implements Store {
     return this.#reader
       .all('SELECT * FROM relations WHERE person = ? ORDER BY organisation, role, from_ms', person)
       .map(relationFromRow);
+  }
+
+  async relationsOfOrganisation(organisation: string): Promise<Relation[]> {
+    return this.#reader
+      .all('SELECT * FROM relations WHERE organisation = ? ORDER BY person, role, from_ms', organisation)
+      .map(relationFromRow);
+  }
+
+  async recordsOfAgency(agency: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<RecordFact[]> {
+    return this.#reader
+      .all('SELECT * FROM records WHERE agency = ? AND id < ? ORDER BY id DESC LIMIT ?', agency, beforeId, limit)
+      .map(recordFromRow);
+  }
+
+  async tokens(): Promise<TokenRecord[]> {
+    return this.#reader.all('SELECT * FROM tokens ORDER BY created_at_ms, id').map((row) => ({
+      id: str(row.id),
+      role: str(row.role) as TokenRole,
+      name: str(row.name),
+      scope: JSON.parse(str(row.scope)) as string[],
+      secretHash: str(row.secret_hash),
+      createdAtMs: num(row.created_at_ms),
+      ...(row.revoked_at_ms === null ? {} : { revokedAtMs: num(row.revoked_at_ms) }),
+    }));
+  }
+
+  async catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined> {
+    const row = this.#reader.prepare('SELECT * FROM catalog_drafts WHERE scheme_id = ?').get(schemeId);
+    if (row === undefined) return undefined;
+    return {
+      schemeId: str(row.scheme_id),
+      body: JSON.parse(str(row.body)) as unknown,
+      updatedAtMs: num(row.updated_at_ms),
+      updatedBy: str(row.updated_by),
+    };
   }
 
   async listMembers(list: string, atMs: number, limit: number, afterSubject = ''): Promise<ListMember[]> {

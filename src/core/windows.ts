@@ -1,0 +1,139 @@
+/**
+ * Measure windows: every measure a subject will be under from an instant on, each with the window [fromMs, toMs)
+ * in which it applies, computed once from the derivation so that a decision is a scan of a few windows, with no
+ * store read and no background job: a window whose end has passed simply stops matching.
+ *
+ * `decideFromWindows` must give exactly what `decide(standingAt(...))` gives for any instant at or after the
+ * windows' start; the decision index relies on it and a test checks it on the whole demo city.
+ */
+import type { CatalogSet } from './catalog-set.ts';
+import { decide, type Decision } from './decide.ts';
+import { gradeAt, type Derivation } from './derive.ts';
+import type { SubjectKind } from './identifiers.ts';
+import type { Result } from './result.ts';
+import { applied, gradeLeavesAt, listingMeasures, type AppliedMeasure, type Relation } from './standing.ts';
+
+export interface MeasureWindow {
+  readonly measure: AppliedMeasure;
+  readonly fromMs: number;
+  /** Exclusive; Infinity for a measure on a grade that nothing recorded will change. */
+  readonly toMs: number;
+}
+
+const isActive = (fromMs: number, toMs: number, atMs: number) => fromMs <= atMs && atMs < toMs;
+
+/**
+ * Every window of every measure from `fromMs` on, in the order standingAt lists measures: by scheme, grade
+ * measures before listing measures, then measures extended from organisations.
+ */
+export function measureWindows(
+  catalogs: CatalogSet,
+  subject: string,
+  kind: SubjectKind,
+  derivation: Derivation | undefined,
+  fromMs: number,
+  related: readonly { readonly relation: Relation; readonly derivation: Derivation }[] = [],
+): MeasureWindow[] {
+  const windows: MeasureWindow[] = [];
+  const entries = derivation?.entries ?? [];
+  const grades = derivation?.grades ?? [];
+  for (const schemeId of catalogs.schemeIds) {
+    // The grade can change only where an entry or a direct grade starts or ends, or a version takes effect.
+    const breakpoints = new Set<number>([fromMs]);
+    for (const w of [...entries, ...grades]) {
+      if (w.scheme !== schemeId) continue;
+      if (w.fromMs > fromMs) breakpoints.add(w.fromMs);
+      if (w.untilMs > fromMs) breakpoints.add(w.untilMs);
+    }
+    for (const v of catalogs.versionsOf(schemeId)) if (v.effectiveFromMs > fromMs) breakpoints.add(v.effectiveFromMs);
+    const sorted = [...breakpoints].sort((a, b) => a - b);
+    // Adjacent intervals with the same measure, version, grade and end merge into one window.
+    const open = new Map<string, number>();
+    for (const [i, start] of sorted.entries()) {
+      const end = sorted[i + 1] ?? Infinity;
+      const version = catalogs.inForce(schemeId, start);
+      if (version?.catalog.scheme.points === undefined || !version.catalog.scheme.subjectKinds.includes(kind)) continue;
+      const { grade } = gradeAt(version, entries, grades, start);
+      for (const measure of version.catalog.measures) {
+        if (!('grades' in measure.on) || !measure.on.grades.includes(grade)) continue;
+        const untilMs = gradeLeavesAt(catalogs, schemeId, derivation, measure.on.grades, start);
+        const key = `${measure.id}\u0000${version.version}\u0000${grade}\u0000${untilMs ?? ''}`;
+        const previous = open.get(key);
+        const last = previous === undefined ? undefined : windows[previous];
+        if (previous !== undefined && last !== undefined && last.toMs === start) {
+          windows[previous] = { ...last, toMs: end };
+          continue;
+        }
+        open.set(key, windows.length);
+        windows.push({ measure: applied(measure, version, { grade }, untilMs), fromMs: start, toMs: end });
+      }
+    }
+    for (const listing of derivation?.listings ?? []) {
+      if (listing.scheme !== schemeId || listing.endMs <= fromMs) continue;
+      const found = listingMeasures(catalogs, listing);
+      for (const measure of found?.measures ?? []) {
+        if (found)
+          windows.push({
+            measure: applied(measure, found.version, { listing }, listing.endMs),
+            fromMs: listing.startMs,
+            toMs: listing.endMs,
+          });
+      }
+    }
+  }
+  for (const { relation, derivation: organisation } of related) {
+    if (relation.person !== subject) continue;
+    for (const listing of organisation.listings) {
+      const fromInstant = Math.max(listing.startMs, relation.fromMs);
+      const until = relation.untilMs === undefined ? listing.endMs : Math.min(listing.endMs, relation.untilMs);
+      if (until <= fromMs || until <= fromInstant) continue;
+      const found = listingMeasures(catalogs, listing);
+      for (const measure of found?.measures ?? []) {
+        if (!found || !measure.extendsTo.includes(relation.role)) continue;
+        windows.push({
+          measure: {
+            ...applied(measure, found.version, { listing }, until),
+            via: { organisation: relation.organisation, role: relation.role },
+          },
+          fromMs: fromInstant,
+          toMs: until,
+        });
+      }
+    }
+  }
+  return windows;
+}
+
+/** The schemes (and versions) that apply to a kind of subject at an instant, in scheme order. */
+export function schemesInForce(
+  catalogs: CatalogSet,
+  kind: SubjectKind,
+  atMs: number,
+): { scheme: string; version: number }[] {
+  const out: { scheme: string; version: number }[] = [];
+  for (const schemeId of catalogs.schemeIds) {
+    const version = catalogs.inForce(schemeId, atMs);
+    if (version !== undefined && version.catalog.scheme.subjectKinds.includes(kind))
+      out.push({ scheme: schemeId, version: version.version });
+  }
+  return out;
+}
+
+export function decideFromWindows(
+  catalogs: CatalogSet,
+  subject: string,
+  kind: SubjectKind,
+  windows: readonly MeasureWindow[],
+  action: string,
+  atMs: number,
+): Result<Decision> {
+  const schemes = schemesInForce(catalogs, kind, atMs);
+  const measures: AppliedMeasure[] = [];
+  for (const w of windows) {
+    if (!isActive(w.fromMs, w.toMs, atMs)) continue;
+    // A subject's own listing counts only while its scheme applies to the subject's kind (as in standingAt).
+    if (w.measure.via === undefined && !schemes.some((s) => s.scheme === w.measure.scheme)) continue;
+    measures.push(w.measure);
+  }
+  return decide({ subject, atMs, schemes, measures }, action);
+}

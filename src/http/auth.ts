@@ -1,0 +1,72 @@
+/**
+ * Authentication and authorisation, in one place. Every route declares who may call it (`config.access`: public,
+ * or a list of roles); the onRequest hook authenticates the bearer token and enforces that list, with a clear 401
+ * (no or bad token) or 403 (wrong role). The finer rules, also here: an agency submits only rule codes in its
+ * remit and scope and reads only its own records; a service point asks only about the actions in its scope.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CatalogSet } from '../core/catalog-set.ts';
+import type { Principal, TokenAuthority } from '../app/tokens.ts';
+import type { TokenRole } from '../store/ports.ts';
+import { forbidden, unauthorized } from './errors.ts';
+
+export type Access = 'public' | readonly TokenRole[];
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export const staff: readonly TokenRole[] = ['reviewer', 'admin'];
+
+export function registerAuth(app: FastifyInstance, tokens: TokenAuthority): void {
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    // Routes without a declared access (Fastify's own 404) fall through to their handlers.
+    if (access === undefined || access === 'public') return;
+    const header = request.headers.authorization;
+    if (header === undefined) throw unauthorized('this route needs a bearer token: Authorization: Bearer <token>');
+    const [scheme, token] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || token === undefined || token === '') {
+      throw unauthorized('the Authorization header must be: Bearer <token>');
+    }
+    const principal = await tokens.authenticateFresh(token);
+    if (!principal.ok) throw unauthorized(principal.problem.message);
+    if (!access.includes(principal.value.role)) {
+      throw forbidden(
+        'forbidden_role',
+        `a ${principal.value.role} token may not ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`,
+      );
+    }
+    request.principal = principal.value;
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (request.principal === undefined) throw unauthorized('this route needs a bearer token');
+  return request.principal;
+}
+
+/** An agency may submit a rule code only if the catalogs name it as a reporter and its token's scope allows it. */
+export function checkAgencyMayReport(principal: Principal, catalogs: CatalogSet, code: string, field: string): void {
+  if (principal.role !== 'agency') throw forbidden('forbidden_role', 'only an agency submits records');
+  const inScope = principal.scope.length === 0 || principal.scope.includes(code);
+  if (!catalogs.agencyMayReport(principal.name, code) || !inScope) {
+    throw forbidden('outside_remit', `agency ${principal.name} may not report rule ${code}`, field);
+  }
+}
+
+/** A service point may ask only about the actions in its token's scope. */
+export function checkServicePointAction(principal: Principal, action: string): void {
+  if (principal.role === 'service-point' && !principal.scope.includes(action)) {
+    throw forbidden(
+      'outside_scope',
+      `this service point may ask only about ${principal.scope.join(', ')}, not ${action}`,
+      'action',
+    );
+  }
+}

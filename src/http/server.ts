@@ -1,0 +1,188 @@
+/**
+ * The HTTP service on Fastify: routes per resource, authentication and authorisation in one hook (auth.ts), zod
+ * schemas that both validate requests and generate the OpenAPI 3.1 document, one JSON error shape, Prometheus
+ * metrics, and logs that carry request ids and route patterns but never a personal identifier.
+ */
+import { randomUUID } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { httpBodyBytesMax } from '../core/constants.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { registerAuth } from './auth.ts';
+import { catalogRoutes } from './catalogs/routes.ts';
+import { decisionRoutes } from './decisions/routes.ts';
+import { HttpError } from './errors.ts';
+import { listRoutes } from './lists/routes.ts';
+import { recordRoutes } from './records/routes.ts';
+import { redact } from './redact.ts';
+import type { Service } from './service.ts';
+import { subjectRoutes } from './subjects/routes.ts';
+import { tokenRoutes } from './tokens/routes.ts';
+
+export interface ServerOptions {
+  /** A pino destination for the logs (tests read them); default stdout. false: no logs. */
+  readonly logStream?: { write(line: string): void } | false;
+  readonly logLevel?: string;
+}
+
+const version = '0.1.0';
+
+function errorBody(code: string, message: string, field?: string) {
+  return { error: { code, message, ...(field === undefined ? {} : { field }) } };
+}
+
+export async function buildServer(service: Service, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: httpBodyBytesMax,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    forceCloseConnections: 'idle',
+    logger:
+      options.logStream === false
+        ? false
+        : { level: options.logLevel ?? 'info', ...(options.logStream ? { stream: options.logStream } : {}) },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // JSON only: anything else is 415, not parsed as text.
+  app.removeContentTypeParser(['text/plain']);
+  // Response schemas document the API; serialising is plain JSON, which keeps the decision path fast.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let status: number;
+    let body: ReturnType<typeof errorBody>;
+    if (error instanceof HttpError) {
+      status = error.status;
+      body = error.body;
+    } else if (hasZodFastifySchemaValidationErrors(error)) {
+      const issue = error.validation[0];
+      const path = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') ?? '';
+      const where = error.validationContext ?? 'request';
+      const field = path === '' ? where : `${where === 'body' ? '' : `${where}.`}${path}`;
+      status = 400;
+      body = errorBody('invalid_request', `${field}: ${issue?.message ?? 'invalid'}`, field);
+    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      status = 413;
+      body = errorBody('payload_too_large', `the body is larger than ${httpBodyBytesMax} bytes`);
+    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      status = 415;
+      body = errorBody('unsupported_media_type', 'send the body as application/json');
+    } else if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      status = 400;
+      body = errorBody('empty_body', 'the JSON body is empty');
+    } else if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      status = 400;
+      body = errorBody('malformed_json', 'the body is not valid JSON');
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      status = error.statusCode;
+      body = errorBody(String(error.code ?? 'bad_request').toLowerCase(), redact(error.message));
+    } else {
+      request.log.error(
+        { err: { type: error.name, message: redact(error.message), stack: redact(error.stack ?? '') } },
+        'unexpected error',
+      );
+      status = 500;
+      body = errorBody('internal', 'an unexpected error; it has been logged with this request id');
+    }
+    if (status < 500) request.log.info({ status, code: body.error.code }, 'request refused');
+    void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .code(404)
+      .send(errorBody('route_not_found', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`));
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    service.metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    service.metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    // One line per request: the route pattern, never the URL (it can hold an identifier).
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
+  });
+
+  registerAuth(app, service.tokens);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Credence',
+        version,
+        description:
+          'A points-and-lists register built as a rule-of-law system. Every error is {"error": {"code", "message", "field"}} with a stable code. ' +
+          'Authenticate with Authorization: Bearer <token> (credence tokens create).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get(
+    '/healthz',
+    {
+      config: { access: 'public' },
+      schema: {
+        summary: 'Liveness and the state of the index and the decision log',
+        tags: ['service'],
+        security: [],
+        response: {
+          200: z.object({
+            status: z.literal('ok'),
+            indexSubjects: z.number().int(),
+            decisionLogPending: z.number().int(),
+            decisionLogWritten: z.number().int(),
+          }),
+        },
+      },
+    },
+    async () => ({
+      status: 'ok' as const,
+      indexSubjects: service.index.size,
+      decisionLogPending: service.decisionLog.pending,
+      decisionLogWritten: service.decisionLog.written,
+    }),
+  );
+  api.get(
+    '/metrics',
+    {
+      config: { access: 'public' },
+      schema: { summary: 'Prometheus metrics', tags: ['service'], security: [], produces: ['text/plain'] },
+    },
+    async (_request, reply) => {
+      void reply.header('content-type', service.metrics.registry.contentType);
+      return service.metrics.registry.metrics();
+    },
+  );
+  api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  recordRoutes(app, service);
+  decisionRoutes(app, service);
+  subjectRoutes(app, service);
+  catalogRoutes(app, service);
+  listRoutes(app, service);
+  auditRoutes(app, service);
+  tokenRoutes(app, service);
+  await app.ready();
+  return app;
+}

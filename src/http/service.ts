@@ -1,0 +1,15 @@
+/** What the routes work with: the app context, the decision index, tokens, the decision log, metrics and a clock. */
+import type { AppContext } from '../app/context.ts';
+import type { DecisionLog } from '../app/decision-log.ts';
+import type { TokenAuthority } from '../app/tokens.ts';
+import type { DecisionIndex } from '../index/decision-index.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface Service {
+  readonly context: AppContext;
+  readonly index: DecisionIndex;
+  readonly tokens: TokenAuthority;
+  readonly decisionLog: DecisionLog;
+  readonly metrics: Metrics;
+  readonly clock: () => number;
+}

@@ -1,0 +1,71 @@
+/**
+ * Composes the service: the app context on a store, the decision index loaded from it and kept current by a
+ * change observer, tokens, the decision log and metrics; then the Fastify server. `stop()` shuts down in order:
+ * stop accepting and finish in-flight requests, write the queued decisions, close the store.
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  decisionLogBatchMax,
+  decisionLogFlushIntervalMs,
+  decisionLogQueueMax,
+  tokenRefreshIntervalMs,
+} from '../core/constants.ts';
+import { openContext } from '../app/context.ts';
+import { DecisionLog } from '../app/decision-log.ts';
+import { TokenAuthority } from '../app/tokens.ts';
+import { loadIndex, refreshSubjects } from '../index/decision-index.ts';
+import type { Store } from '../store/ports.ts';
+import { createMetrics } from './metrics.ts';
+import { buildServer, type ServerOptions } from './server.ts';
+import type { Service } from './service.ts';
+
+export interface RunningService {
+  readonly app: FastifyInstance;
+  readonly service: Service;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  store: Store,
+  options: ServerOptions & { readonly clock?: () => number } = {},
+): Promise<RunningService> {
+  const clock = options.clock ?? Date.now;
+  const context = await openContext(store);
+  const index = await loadIndex(store, context.catalogs, clock());
+  context.observers.push({
+    subjectsChanged: (subjects) => refreshSubjects(index, store, subjects, clock()),
+    catalogsChanged: async () => {
+      await loadIndex(store, context.catalogs, clock(), index);
+    },
+  });
+  const tokens = new TokenAuthority(context);
+  await tokens.refresh();
+  const refresher = setInterval(() => void tokens.refresh().catch(() => undefined), tokenRefreshIntervalMs);
+  refresher.unref();
+  const decisionLog = new DecisionLog(context, {
+    flushIntervalMs: decisionLogFlushIntervalMs,
+    batchMax: decisionLogBatchMax,
+    queueMax: decisionLogQueueMax,
+  });
+  const metrics = createMetrics({
+    indexSubjects: () => index.size,
+    decisionLogPending: () => decisionLog.pending,
+    decisionLogWritten: () => decisionLog.written,
+  });
+  const service: Service = { context, index, tokens, decisionLog, metrics, clock };
+  const app = await buildServer(service, options);
+  let stopped: Promise<void> | undefined;
+  return {
+    app,
+    service,
+    stop: () => {
+      stopped ??= (async () => {
+        clearInterval(refresher);
+        await app.close();
+        await decisionLog.close();
+        await store.close();
+      })();
+      return stopped;
+    },
+  };
+}

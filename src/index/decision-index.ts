@@ -1,0 +1,220 @@
+/**
+ * The in-memory decision index: for each subject whose measures differ from those every subject of its kind is
+ * under by default, its measure windows (core/windows.ts). A check is a hash lookup and a scan of a few windows;
+ * it never touches the store, and a measure whose end has passed stops matching at that instant.
+ *
+ * Subjects are spread over many Maps (a JavaScript Map holds at most 2^24 entries), chosen by a hash of the key,
+ * so the index holds a city's or a country's subjects. It is loaded at start and kept current by the app's change
+ * observer: every committed write re-reads the subjects it changed (and the persons an organisation's listing
+ * extends to) before the write's response is sent.
+ */
+import type { CatalogSet } from '../core/catalog-set.ts';
+import type { Decision } from '../core/decide.ts';
+import type { Derivation } from '../core/derive.ts';
+import { parseSubjectId, type SubjectId, type SubjectKind } from '../core/identifiers.ts';
+import { fail, type Result } from '../core/result.ts';
+import type { Relation } from '../core/standing.ts';
+import { decideFromWindows, measureWindows, type MeasureWindow } from '../core/windows.ts';
+import type { Store } from '../store/ports.ts';
+
+const shardCount = 256;
+const kinds: readonly SubjectKind[] = ['person', 'organisation', 'government'];
+
+interface Entry {
+  readonly kind: SubjectKind;
+  readonly windows: readonly MeasureWindow[];
+}
+
+/** FNV-1a over the key's characters: cheap, and spreads identifiers (which share prefixes) evenly. */
+function shardOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % shardCount;
+}
+
+function sameWindows(a: readonly MeasureWindow[], b: readonly MeasureWindow[], nowMs: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined || y === undefined) return false;
+    if (Math.max(x.fromMs, nowMs) !== Math.max(y.fromMs, nowMs) || x.toMs !== y.toMs) return false;
+    const mx = x.measure;
+    const my = y.measure;
+    if (mx.measure !== my.measure || mx.scheme !== my.scheme || mx.version !== my.version || mx.untilMs !== my.untilMs)
+      return false;
+    if (!('grade' in mx.basis) || !('grade' in my.basis) || mx.basis.grade !== my.basis.grade || mx.via || my.via)
+      return false;
+  }
+  return true;
+}
+
+export class DecisionIndex {
+  #catalogs: CatalogSet;
+  readonly #shards: Map<string, Entry>[] = Array.from({ length: shardCount }, () => new Map());
+  #defaults = new Map<SubjectKind, readonly MeasureWindow[]>();
+  #fromMs: number;
+
+  constructor(catalogs: CatalogSet, fromMs: number) {
+    this.#catalogs = catalogs;
+    this.#fromMs = fromMs;
+    this.#computeDefaults();
+  }
+
+  #computeDefaults(): void {
+    this.#defaults = new Map(
+      kinds.map((kind) => [kind, measureWindows(this.#catalogs, '', kind, undefined, this.#fromMs)]),
+    );
+  }
+
+  get catalogs(): CatalogSet {
+    return this.#catalogs;
+  }
+
+  /** Subjects held (those whose measures differ from their kind's default). */
+  get size(): number {
+    let n = 0;
+    for (const shard of this.#shards) n += shard.size;
+    return n;
+  }
+
+  get windowCount(): number {
+    let n = 0;
+    for (const shard of this.#shards) for (const entry of shard.values()) n += entry.windows.length;
+    return n;
+  }
+
+  /** Puts a subject's windows, or drops it when they are its kind's default (the index stays sparse). */
+  put(subject: SubjectId, windows: readonly MeasureWindow[], nowMs: number): void {
+    const shard = this.#shards[shardOf(subject.key)];
+    if (shard === undefined) return;
+    if (sameWindows(windows, this.#defaults.get(subject.kind) ?? [], nowMs)) shard.delete(subject.key);
+    else shard.set(subject.key, { kind: subject.kind, windows });
+  }
+
+  clear(catalogs: CatalogSet, fromMs: number): void {
+    for (const shard of this.#shards) shard.clear();
+    this.#catalogs = catalogs;
+    this.#fromMs = fromMs;
+    this.#computeDefaults();
+  }
+
+  has(key: string): boolean {
+    return this.#shards[shardOf(key)]?.has(key) ?? false;
+  }
+
+  /** A decision from a parsed subject. */
+  decideFor(subject: SubjectId, action: string, atMs: number): Result<Decision> {
+    const entry = this.#shards[shardOf(subject.key)]?.get(subject.key);
+    const windows = entry?.windows ?? this.#defaults.get(subject.kind) ?? [];
+    return decideFromWindows(this.#catalogs, subject.key, subject.kind, windows, action, atMs);
+  }
+
+  /** A decision from an identifier as typed: resident ID, USCC or passport:CCC:NUMBER. */
+  decide(subjectText: string, action: string, atMs: number): Result<Decision> {
+    const subject = parseSubjectId(subjectText);
+    if (!subject.ok) return fail(subject.problem.code, subject.problem.message, 'subject');
+    return this.decideFor(subject.value, action, atMs);
+  }
+}
+
+/** Organisations whose listings carry measures that extend to recorded persons, and those persons' relations. */
+function extendsToPersons(catalogs: CatalogSet, derivation: Derivation, nowMs: number): boolean {
+  if (derivation.kind === 'person') return false;
+  return derivation.listings.some((l) => {
+    if (l.endMs <= nowMs) return false;
+    const version = catalogs.versionsOf(l.scheme).find((v) => v.version === l.version);
+    return (
+      version?.catalog.measures.some((m) => 'list' in m.on && m.on.list === l.list && m.extendsTo.length > 0) ?? false
+    );
+  });
+}
+
+type Related = { relation: Relation; derivation: Derivation }[];
+
+/** Windows for these subjects from the store: their derivations, and for persons the organisations they represent. */
+async function windowsOf(store: Store, catalogs: CatalogSet, subjects: readonly SubjectId[], nowMs: number) {
+  const derivations = await store.derivations(subjects.map((s) => s.key));
+  const out: { subject: SubjectId; windows: MeasureWindow[] }[] = [];
+  for (const subject of subjects) {
+    let related: Related = [];
+    if (subject.kind === 'person') {
+      const relations = await store.relationsOfPerson(subject.key);
+      if (relations.length > 0) {
+        const organisations = await store.derivations(relations.map((r) => r.organisation));
+        related = relations.flatMap((relation) => {
+          const d = organisations.get(relation.organisation);
+          return d === undefined ? [] : [{ relation, derivation: d }];
+        });
+      }
+    }
+    out.push({
+      subject,
+      windows: measureWindows(catalogs, subject.key, subject.kind, derivations.get(subject.key), nowMs, related),
+    });
+  }
+  return out;
+}
+
+const pageSize = 5_000;
+
+/** Builds the index from the store: every stored derivation, and every person an organisation's listing reaches. */
+export async function loadIndex(
+  store: Store,
+  catalogs: CatalogSet,
+  nowMs: number,
+  index = new DecisionIndex(catalogs, nowMs),
+): Promise<DecisionIndex> {
+  index.clear(catalogs, nowMs);
+  const reach = new Map<string, Related>();
+  for await (const page of store.scanDerivations(pageSize)) {
+    for (const d of page) {
+      if (!extendsToPersons(catalogs, d, nowMs)) continue;
+      for (const relation of await store.relationsOfOrganisation(d.subject)) {
+        const list = reach.get(relation.person) ?? [];
+        list.push({ relation, derivation: d });
+        reach.set(relation.person, list);
+      }
+    }
+  }
+  const seen = new Set<string>();
+  for await (const page of store.scanDerivations(pageSize)) {
+    for (const d of page) {
+      const subject = { key: d.subject, kind: d.kind } as const;
+      const parsed = parseSubjectId(d.subject);
+      if (!parsed.ok) continue;
+      index.put(
+        parsed.value,
+        measureWindows(catalogs, subject.key, subject.kind, d, nowMs, reach.get(d.subject) ?? []),
+        nowMs,
+      );
+      seen.add(d.subject);
+    }
+  }
+  for (const [person, related] of reach) {
+    if (seen.has(person)) continue;
+    const parsed = parseSubjectId(person);
+    if (parsed.ok)
+      index.put(parsed.value, measureWindows(catalogs, person, 'person', undefined, nowMs, related), nowMs);
+  }
+  return index;
+}
+
+/** Re-reads changed subjects, and the persons their organisations' listings reach, into the index. */
+export async function refreshSubjects(
+  index: DecisionIndex,
+  store: Store,
+  subjects: readonly SubjectId[],
+  nowMs: number,
+): Promise<void> {
+  const affected = new Map(subjects.map((s) => [s.key, s]));
+  for (const s of subjects) {
+    if (s.kind === 'person') continue;
+    for (const relation of await store.relationsOfOrganisation(s.key)) {
+      const parsed = parseSubjectId(relation.person);
+      if (parsed.ok) affected.set(parsed.value.key, parsed.value);
+    }
+  }
+  for (const { subject, windows } of await windowsOf(store, index.catalogs, [...affected.values()], nowMs))
+    index.put(subject, windows, nowMs);
+}
