@@ -175,28 +175,38 @@ export async function retractRecord(
   let changed: SubjectId[] = [];
   const result = await context.store.transaction(async (tx): Promise<RetractResult> => {
     const found = await tx.recordsByRef(request.agency, [request.retractsRef, request.agencyRef]);
+    const refuse = (code: string, message: string, field: string): RetractResult => ({
+      status: 'rejected',
+      problem: { code, message, field },
+    });
     const original = found.get(request.retractsRef);
-    if (original === undefined || original.retracts !== undefined) {
-      return {
-        status: 'rejected',
-        problem: {
-          code: 'record_not_found',
-          message: `agency ${request.agency} has no record ${request.retractsRef}`,
-          field: 'retractsRef',
-        },
-      };
+    if (original === undefined) {
+      return refuse('record_not_found', `agency ${request.agency} has no record ${request.retractsRef}`, 'retractsRef');
+    }
+    if (original.retracts !== undefined) {
+      return refuse(
+        'cannot_retract_retraction',
+        `record ${request.retractsRef} is a retraction; a retraction is final`,
+        'retractsRef',
+      );
     }
     const earlier = found.get(request.agencyRef);
     if (earlier !== undefined) {
       if (earlier.retracts === original.id) return { status: 'duplicate', recordId: earlier.id, retracts: original.id };
-      return {
-        status: 'rejected',
-        problem: {
-          code: 'reference_conflict',
-          message: `agency ${request.agency} already used reference ${request.agencyRef}`,
-          field: 'agencyRef',
-        },
-      };
+      return refuse(
+        'reference_conflict',
+        `agency ${request.agency} already used reference ${request.agencyRef}`,
+        'agencyRef',
+      );
+    }
+    const history = (await tx.recordsOf([original.subject])).get(original.subject) ?? [];
+    const previous = history.find((r) => r.retracts === original.id);
+    if (previous !== undefined) {
+      return refuse(
+        'already_retracted',
+        `record ${request.retractsRef} was already retracted by ${previous.agencyRef}`,
+        'retractsRef',
+      );
     }
     const subjects = await tx.subjectsOf([original.subject]);
     const subject = subjects.get(original.subject);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -45,8 +45,20 @@ export async function buildServer(service: Service, options: ServerOptions = {})
     bodyLimit: httpBodyBytesMax,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    disableRequestLogging: true,
-    forceCloseConnections: 'idle',
+    // Fastify's own request lines log the URL, which can hold an identifier; ours log the route pattern.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Errors before routing (a URL that cannot be decoded) get the same JSON shape and a request id.
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      // onResponse does not run for these: log the request line here.
+      request.log.info(
+        { method: request.method, route: 'unmatched', status: 400, code: 'bad_url', error: error.code },
+        'request',
+      );
+      void reply
+        .code(400)
+        .header('x-request-id', request.id)
+        .send(errorBody('bad_url', 'the URL cannot be decoded (check its percent-escapes)'));
+    },
     logger:
       options.logStream === false
         ? false

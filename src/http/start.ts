@@ -13,7 +13,7 @@ import {
 import { openContext } from '../app/context.ts';
 import { DecisionLog } from '../app/decision-log.ts';
 import { TokenAuthority } from '../app/tokens.ts';
-import { loadIndex, refreshSubjects } from '../index/decision-index.ts';
+import { followChanges, loadIndex } from '../index/decision-index.ts';
 import type { Store } from '../store/ports.ts';
 import { createMetrics } from './metrics.ts';
 import { buildServer, type ServerOptions } from './server.ts';
@@ -32,12 +32,7 @@ export async function startService(
   const clock = options.clock ?? Date.now;
   const context = await openContext(store);
   const index = await loadIndex(store, context.catalogs, clock());
-  context.observers.push({
-    subjectsChanged: (subjects) => refreshSubjects(index, store, subjects, clock()),
-    catalogsChanged: async () => {
-      await loadIndex(store, context.catalogs, clock(), index);
-    },
-  });
+  context.observers.push(followChanges(index, store, () => context.catalogs, clock));
   const tokens = new TokenAuthority(context);
   await tokens.refresh();
   const refresher = setInterval(() => void tokens.refresh().catch(() => undefined), tokenRefreshIntervalMs);

@@ -92,11 +92,12 @@ export class DecisionIndex {
     else shard.set(subject.key, { kind: subject.kind, windows });
   }
 
-  clear(catalogs: CatalogSet, fromMs: number): void {
-    for (const shard of this.#shards) shard.clear();
-    this.#catalogs = catalogs;
-    this.#fromMs = fromMs;
-    this.#computeDefaults();
+  /** Takes over another index's contents in one step, so that a reload never shows a half-built index. */
+  adopt(other: DecisionIndex): void {
+    for (let k = 0; k < shardCount; k++) this.#shards[k] = other.#shards[k] ?? new Map();
+    this.#catalogs = other.#catalogs;
+    this.#fromMs = other.#fromMs;
+    this.#defaults = other.#defaults;
   }
 
   has(key: string): boolean {
@@ -163,9 +164,10 @@ export async function loadIndex(
   store: Store,
   catalogs: CatalogSet,
   nowMs: number,
-  index = new DecisionIndex(catalogs, nowMs),
+  live?: DecisionIndex,
 ): Promise<DecisionIndex> {
-  index.clear(catalogs, nowMs);
+  // Built aside and swapped in at the end: decisions during a reload use the previous index, never a half one.
+  const index = new DecisionIndex(catalogs, nowMs);
   const reach = new Map<string, Related>();
   for await (const page of store.scanDerivations(pageSize)) {
     for (const d of page) {
@@ -197,7 +199,9 @@ export async function loadIndex(
     if (parsed.ok)
       index.put(parsed.value, measureWindows(catalogs, person, 'person', undefined, nowMs, related), nowMs);
   }
-  return index;
+  if (live === undefined) return index;
+  live.adopt(index);
+  return live;
 }
 
 /** Re-reads changed subjects, and the persons their organisations' listings reach, into the index. */
@@ -217,4 +221,32 @@ export async function refreshSubjects(
   }
   for (const { subject, windows } of await windowsOf(store, index.catalogs, [...affected.values()], nowMs))
     index.put(subject, windows, nowMs);
+}
+
+/**
+ * Keeps an index current with committed writes (the app's change observer). A catalog publication reloads it
+ * aside; subjects that change while the reload reads are refreshed again after the swap, so no write is lost
+ * between the reload's snapshot and its swap.
+ */
+export function followChanges(index: DecisionIndex, store: Store, catalogs: () => CatalogSet, clock: () => number) {
+  let reloading: Promise<void> | undefined;
+  const changedDuringReload = new Map<string, SubjectId>();
+  return {
+    async subjectsChanged(subjects: readonly SubjectId[]): Promise<void> {
+      if (reloading) for (const s of subjects) changedDuringReload.set(s.key, s);
+      await refreshSubjects(index, store, subjects, clock());
+    },
+    async catalogsChanged(): Promise<void> {
+      const reload = loadIndex(store, catalogs(), clock(), index).then(() => undefined);
+      reloading = reload;
+      try {
+        await reload;
+      } finally {
+        if (reloading === reload) reloading = undefined;
+      }
+      const again = [...changedDuringReload.values()];
+      changedDuringReload.clear();
+      if (again.length > 0) await refreshSubjects(index, store, again, clock());
+    },
+  };
 }

@@ -52,6 +52,7 @@ export function catalogRoutes(app: FastifyInstance, service: Service): void {
     {
       config: { access: 'public' },
       schema: {
+        security: [],
         summary: 'Every scheme and its published versions',
         tags: ['catalogs'],
         response: { 200: z.object({ schemes: z.array(schemeSummary) }) },
@@ -77,6 +78,7 @@ export function catalogRoutes(app: FastifyInstance, service: Service): void {
     {
       config: { access: 'public' },
       schema: {
+        security: [],
         summary: 'A scheme’s published versions',
         tags: ['catalogs'],
         params: schemeParams,
@@ -95,6 +97,7 @@ export function catalogRoutes(app: FastifyInstance, service: Service): void {
     {
       config: { access: 'public' },
       schema: {
+        security: [],
         summary: 'One published version, whole',
         tags: ['catalogs'],
         params: versionParams,

@@ -17,6 +17,7 @@ export function listRoutes(app: FastifyInstance, service: Service): void {
     {
       config: { access: 'public' },
       schema: {
+        security: [],
         summary: 'Every list and its current number of members',
         tags: ['lists'],
         response: {

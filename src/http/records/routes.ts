@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { retractRecord, submitRecords } from '../../app/records.ts';
 import { checkAgencyMayReport, principalOf } from '../auth.ts';
-import { fromProblem } from '../errors.ts';
+import { fromProblem, HttpError } from '../errors.ts';
 import { presentRecord } from '../present.ts';
 import { errors } from '../schema.ts';
 import type { Service } from '../service.ts';
@@ -125,10 +125,10 @@ export function recordRoutes(app: FastifyInstance, service: Service): void {
         { nowMs: clock() },
       );
       if (result.status === 'rejected') {
-        throw fromProblem(
-          result.problem,
-          result.problem.code === 'record_not_found' ? 404 : result.problem.code === 'reference_conflict' ? 409 : 400,
-        );
+        const { code, message, field } = result.problem;
+        const status = code === 'record_not_found' ? 404 : code === 'missing_field' ? 400 : 409;
+        // The record to retract is named in the path; the retraction's own reference in the body.
+        throw new HttpError(status, code, message, field === 'retractsRef' ? 'params.agencyRef' : field);
       }
       return result;
     },

@@ -41,7 +41,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
     },
     async (request) => {
       const explained = await explain(context, request.params.subject, atOf(request.query.at));
-      if (!explained.ok) throw fromProblem(explained.problem);
+      if (!explained.ok) throw fromProblem({ ...explained.problem, field: 'subject' });
       return presentStanding(explained.value.standing);
     },
   );
@@ -63,7 +63,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
     },
     async (request) => {
       const explained = await explain(context, request.params.subject, atOf(request.query.at));
-      if (!explained.ok) throw fromProblem(explained.problem);
+      if (!explained.ok) throw fromProblem({ ...explained.problem, field: 'subject' });
       return {
         standing: presentStanding(explained.value.standing),
         records: explained.value.records.map(presentRecord),
