@@ -8,26 +8,17 @@ import type { AuditEvent, AuditEventInput } from '../store/ports.ts';
 
 export const genesisHash = '0'.repeat(64);
 
-/** JSON with object keys sorted, so the same event always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
+/**
+ * An event's hash covers the previous hash and the event's fields, the payload as its JSON text. The store keeps
+ * that text as written (SQLite TEXT; a PostgreSQL adapter must use json or text, never jsonb, which reorders
+ * keys), and JSON.stringify(JSON.parse(text)) gives the same text back, so a verifier re-derives every hash from
+ * what is stored. Cheaper than sorting keys, which mattered: the decision log hashes every decision.
+ */
 export function hashEvent(prevHash: string, seq: number, event: AuditEventInput): string {
-  const body = canonicalJson({
-    seq,
-    atMs: event.atMs,
-    kind: event.kind,
-    actor: event.actor,
-    subject: event.subject,
-    payload: event.payload,
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${seq}\n${event.atMs}\n${event.kind}\n${event.actor}\n${event.subject ?? ''}\n`)
+    .update(JSON.stringify(event.payload))
+    .digest('hex');
 }
 
 /** Chains new events after the current tail. */
