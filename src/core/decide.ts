@@ -91,6 +91,10 @@ function compareReasons(a: DecisionReason, b: DecisionReason): number {
 /** The versions the standing was read under, plus any a reason cites (an organisation's listing, an older list
  * version): everything an appeal needs to name, once each, in scheme order. */
 function citedVersions(standing: DecisionInput, reasons: readonly DecisionReason[]): Decision['catalogVersions'] {
+  // The common case: every reason comes from a version the standing was read under, already in scheme order.
+  if (reasons.every((r) => standing.schemes.some((s) => s.scheme === r.scheme && s.version === r.version))) {
+    return standing.schemes.map((s) => ({ scheme: s.scheme, version: s.version }));
+  }
   const seen = new Map<string, { scheme: string; version: number }>();
   const add = (scheme: string, version: number) => seen.set(`${scheme}\u0000${version}`, { scheme, version });
   for (const s of standing.schemes) add(s.scheme, s.version);

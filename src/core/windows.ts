@@ -104,19 +104,45 @@ export function measureWindows(
   return windows;
 }
 
-/** The schemes (and versions) that apply to a kind of subject at an instant, in scheme order. */
+interface SchemesCache {
+  fromMs: number;
+  toMs: number;
+  schemes: readonly { readonly scheme: string; readonly version: number }[];
+}
+const schemesCaches = new WeakMap<CatalogSet, Map<SubjectKind, SchemesCache>>();
+
+/**
+ * The schemes (and versions) that apply to a kind of subject at an instant, in scheme order. Asked on every
+ * decision, so the answer is kept per catalog set and kind for the stretch of time until the next version takes
+ * effect (or since the last one did).
+ */
 export function schemesInForce(
   catalogs: CatalogSet,
   kind: SubjectKind,
   atMs: number,
-): { scheme: string; version: number }[] {
-  const out: { scheme: string; version: number }[] = [];
-  for (const schemeId of catalogs.schemeIds) {
-    const version = catalogs.inForce(schemeId, atMs);
-    if (version !== undefined && version.catalog.scheme.subjectKinds.includes(kind))
-      out.push({ scheme: schemeId, version: version.version });
+): readonly { readonly scheme: string; readonly version: number }[] {
+  let byKind = schemesCaches.get(catalogs);
+  if (byKind === undefined) {
+    byKind = new Map();
+    schemesCaches.set(catalogs, byKind);
   }
-  return out;
+  const cached = byKind.get(kind);
+  if (cached !== undefined && cached.fromMs <= atMs && atMs < cached.toMs) return cached.schemes;
+  const schemes: { scheme: string; version: number }[] = [];
+  let fromMs = -Infinity;
+  let toMs = Infinity;
+  for (const schemeId of catalogs.schemeIds) {
+    for (const v of catalogs.versionsOf(schemeId)) {
+      if (v.effectiveFromMs <= atMs) fromMs = Math.max(fromMs, v.effectiveFromMs);
+      else toMs = Math.min(toMs, v.effectiveFromMs);
+    }
+    const version = catalogs.inForce(schemeId, atMs);
+    if (version !== undefined && version.catalog.scheme.subjectKinds.includes(kind)) {
+      schemes.push({ scheme: schemeId, version: version.version });
+    }
+  }
+  byKind.set(kind, { fromMs, toMs, schemes });
+  return schemes;
 }
 
 export function decideFromWindows(
