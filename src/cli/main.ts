@@ -201,7 +201,9 @@ async function serve(values: Options, host: string, port: number): Promise<void>
     await running.stop();
     throw new UsageError('listen_failed', `cannot listen on ${host}:${port}: ${(error as Error).message}`);
   }
-  const url = `http://${host}:${port}`;
+  // The port actually bound (--port 0 picks a free one).
+  const address = running.app.server.address();
+  const url = `http://${host}:${typeof address === 'object' && address !== null ? address.port : port}`;
   process.stderr.write(
     [
       `Credence serves ${String(values.db)} at ${url}`,
@@ -295,7 +297,7 @@ async function run(argv: string[]): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
       });
       expectPositionals(positionals, []);
-      const port = positiveInteger(values, 'port', 8080, 65_535);
+      const port = values.port === '0' ? 0 : positiveInteger(values, 'port', 8080, 65_535);
       if (command === 'start' && !existsSync(String(values.db))) {
         process.stderr.write(`No database at ${String(values.db)}: creating the demo city (once).\n`);
         await makeDemo(values);

@@ -139,7 +139,8 @@ export async function buildServer(service: Service, options: ServerOptions = {})
         version,
         description:
           'A points-and-lists register built as a rule-of-law system. Every error is {"error": {"code", "message", "field"}} with a stable code. ' +
-          'Authenticate with Authorization: Bearer <token> (credence tokens create).',
+          'Authenticate with Authorization: Bearer <token> (credence tokens create). ' +
+          `Request bodies are at most ${httpBodyBytesMax} bytes (413 beyond); batch, page and string limits are in each schema.`,
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
