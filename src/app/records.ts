@@ -5,6 +5,7 @@
  * touches only the subjects it concerns.
  */
 import { deriveSubject } from '../core/derive.ts';
+import { noticesFor } from '../core/notices.ts';
 import type { SubjectId } from '../core/identifiers.ts';
 import {
   sameRecordContent,
@@ -37,15 +38,30 @@ export interface SubmitOptions {
 }
 
 /** Recomputes and stores the derived state of these subjects from all their records (as this transaction sees them). */
+/**
+ * Recomputes and stores the derived state of these subjects from all their records (as this transaction sees
+ * them), and puts in the outbox, in the same transaction, a notice for every effect that changed: no effect
+ * without its notice. `causes` names, per subject, the write's record (the one a grade change is told after).
+ */
 export async function rederive(
   context: AppContext,
   tx: StoreTransaction,
   subjects: readonly SubjectId[],
-): Promise<void> {
-  const records = await tx.recordsOf(subjects.map((s) => s.key));
-  await tx.putDerivations(
-    subjects.map((s) => deriveSubject(context.catalogs, s.key, s.kind, records.get(s.key) ?? [])),
-  );
+  causes: ReadonlyMap<string, RecordFact>,
+  nowMs: number,
+): Promise<number> {
+  const keys = subjects.map((s) => s.key);
+  const [records, before] = [await tx.recordsOf(keys), await tx.derivationsOf(keys)];
+  const after = subjects.map((s) => deriveSubject(context.catalogs, s.key, s.kind, records.get(s.key) ?? []));
+  await tx.putDerivations(after);
+  const notices = after.flatMap((d) => {
+    const cause = causes.get(d.subject);
+    return cause === undefined
+      ? []
+      : noticesFor(context.catalogs, before.get(d.subject), d, records.get(d.subject) ?? [], cause, nowMs);
+  });
+  if (notices.length > 0) await tx.insertNotices(notices, nowMs);
+  return notices.length;
 }
 
 function count(results: readonly ItemResult[]): BatchResult {
@@ -135,7 +151,8 @@ export async function submitRecords(
         results[index] = { status: 'duplicate', recordId: idsByKey.get(key) ?? 0 };
 
       const subjects = [...new Map(fresh.map((f) => [f.subject.key, f.subject])).values()];
-      await rederive(context, tx, subjects);
+      // The last record of the batch about each subject is the cause a grade change is told after.
+      await rederive(context, tx, subjects, new Map(stored.map((r) => [r.subject, r])), options.nowMs);
       changed = subjects;
       const events: AuditEventInput[] = stored.map((r) => ({
         atMs: options.nowMs,
@@ -214,7 +231,7 @@ export async function retractRecord(
     const draft: RecordDraft = { ...pick(original), agencyRef: request.agencyRef, evidence: request.reason.trim() };
     const [stored] = await tx.insertRecords([{ draft, recordedAtMs: options.nowMs, retracts: original.id }]);
     if (stored === undefined) throw new Error('insert returned nothing');
-    await rederive(context, tx, [subject]);
+    await rederive(context, tx, [subject], new Map([[subject.key, stored]]), options.nowMs);
     changed = [subject];
     const event: AuditEventInput = {
       atMs: options.nowMs,

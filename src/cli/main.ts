@@ -48,6 +48,7 @@ Commands:
   summary                        print the register's summary
   check SUBJECT ACTION [--at ISO]  decide whether SUBJECT may do ACTION
   explain SUBJECT [--at ISO]     scores, grades, listings, measures and the records behind them
+  notices SUBJECT [--limit N]    what the subject has been told: every effect, adverse or not, newest first
   lists [LIST] [--limit N] [--unmasked] [--at ISO]
                                  lists and their current members (identifiers masked)
   import FILE [--agency ID]      import records from NDJSON or CSV
@@ -348,6 +349,27 @@ async function run(argv: string[]): Promise<void> {
         const explained = await explain(context, String(positionals[0]), atMs);
         if (!explained.ok) throw new UsageError(explained.problem.code, explained.problem.message);
         print(values, explained.value, () => formatExplanation(explained.value, context.catalogs));
+      });
+      return;
+    }
+    case 'notices': {
+      const { values, positionals } = parse(rest, { limit: { type: 'string' } });
+      expectPositionals(positionals, ['SUBJECT']);
+      const limit = positiveInteger(values, 'limit', 20, listMembersPageMax);
+      const subject = parseSubjectId(String(positionals[0]));
+      if (!subject.ok) throw new UsageError(subject.problem.code, subject.problem.message);
+      await withContext(values, async (context) => {
+        const notices = await context.store.noticesOf(subject.value.key, limit);
+        print(values, notices, () =>
+          notices.length === 0
+            ? `no notices for ${subject.value.key}`
+            : notices
+                .map(
+                  (n) =>
+                    `#${n.id} ${isoFromMs(n.createdAtMs)} ${n.kind}${n.adverse ? ' (adverse)' : ''}\n  ${n.text.en}\n  ${n.text['zh-CN']}`,
+                )
+                .join('\n'),
+        );
       });
       return;
     }

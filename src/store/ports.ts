@@ -9,6 +9,7 @@
  */
 import type { CatalogVersion } from '../core/catalog.ts';
 import type { Derivation } from '../core/derive.ts';
+import type { NoticeDraft } from '../core/notices.ts';
 import type { SubjectId } from '../core/identifiers.ts';
 import type { RecordDraft, RecordFact } from '../core/record.ts';
 import type { Relation } from '../core/standing.ts';
@@ -73,12 +74,21 @@ export interface CatalogDraftRecord {
   readonly updatedBy: string;
 }
 
+/** A notice in the outbox (for now, delivered to the subject's inbox by being stored). */
+export interface Notice extends NoticeDraft {
+  readonly id: number;
+  readonly createdAtMs: number;
+}
+
 /** Reads and writes inside one transaction. */
 export interface StoreTransaction {
   recordsByRef(agency: string, agencyRefs: readonly string[]): Promise<Map<string, RecordFact>>;
   recordsOf(subjects: readonly string[]): Promise<Map<string, RecordFact[]>>;
   subjectsOf(keys: readonly string[]): Promise<Map<string, SubjectId>>;
   auditTail(): Promise<{ readonly seq: number; readonly hash: string } | undefined>;
+  derivationsOf(subjects: readonly string[]): Promise<Map<string, Derivation>>;
+  /** Adds notices to the outbox and returns them with their ids. */
+  insertNotices(notices: readonly NoticeDraft[], createdAtMs: number): Promise<Notice[]>;
 
   insertCatalogVersion(version: CatalogVersion): Promise<void>;
   putAgencies(agencies: readonly Agency[]): Promise<void>;
@@ -113,6 +123,8 @@ export interface Store {
   /** An agency's own records, newest first, before the given id (for paging). */
   recordsOfAgency(agency: string, limit: number, beforeId?: number): Promise<RecordFact[]>;
   tokens(): Promise<TokenRecord[]>;
+  /** A subject's notices, newest first, before the given id (for paging). */
+  noticesOf(subject: string, limit: number, beforeId?: number): Promise<Notice[]>;
   catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined>;
   derivations(subjects: readonly string[]): Promise<Map<string, Derivation>>;
   /** Active members of a list at an instant, in subject order, after the given subject (for paging). */

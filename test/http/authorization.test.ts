@@ -95,6 +95,13 @@ const routes: readonly RouteCase[] = [
     access: staff,
     allowedStatus: 200,
   },
+  {
+    method: 'GET',
+    route: '/v1/subjects/:subject/notices',
+    url: `/v1/subjects/${ids.defaulter}/notices`,
+    access: staff,
+    allowedStatus: 200,
+  },
   { method: 'GET', route: '/v1/catalogs', url: '/v1/catalogs', access: 'public', allowedStatus: 200 },
   {
     method: 'GET',

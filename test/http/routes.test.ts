@@ -778,6 +778,48 @@ describe('POST /v1/records/:agencyRef/retraction', () => {
   });
 });
 
+describe('GET /v1/subjects/:subject/notices', () => {
+  test('a reviewer reads what a defaulter was told: the listing, newest first, with the objection deadline', async () => {
+    const answer = await send('GET', `/v1/subjects/${ids.defaulter}/notices?limit=50`, { token: h.tokens.reviewer });
+    assert.equal(answer.status, 200, answer.text);
+    const body = z
+      .object({
+        notices: z.array(
+          z.object({
+            id: z.number(),
+            kind: z.string(),
+            adverse: z.boolean(),
+            objectionDeadline: z.string().optional(),
+            text: z.object({ en: z.string(), 'zh-CN': z.string() }),
+          }),
+        ),
+      })
+      .parse(answer.json);
+    const listing = body.notices.find((n) => n.kind === 'listing.started');
+    assert.ok(listing, JSON.stringify(body.notices.map((n) => n.kind)));
+    assert.equal(listing.adverse, true);
+    assert.ok(listing.objectionDeadline, 'an adverse notice says by when to object');
+    assert.match(listing.text.en, /Court defaulters/);
+    const ids_ = body.notices.map((n) => n.id);
+    assert.deepEqual(
+      ids_,
+      [...ids_].sort((a, b) => b - a),
+    );
+  });
+
+  test('400 for a bad identifier; 403 for a service point', async () => {
+    assertError(
+      await send('GET', `/v1/subjects/${badResidentId}/notices`, { token: h.tokens.reviewer }),
+      400,
+      'invalid_resident_id',
+      badResidentIdMessage,
+      'subject',
+    );
+    const refused = await send('GET', `/v1/subjects/${ids.defaulter}/notices`, { token: h.tokens.servicePoint });
+    assert.equal(refused.status, 403);
+  });
+});
+
 describe('GET /v1/subjects/:subject/standing and /explanation', () => {
   const standingShape = z.object({
     subject: z.string(),
@@ -1569,6 +1611,7 @@ describe('GET /openapi.json', () => {
     'post /v1/records',
     'post /v1/records/{agencyRef}/retraction',
     'get /v1/subjects/{subject}/explanation',
+    'get /v1/subjects/{subject}/notices',
     'get /v1/subjects/{subject}/standing',
     'get /v1/tokens',
     'post /v1/tokens',

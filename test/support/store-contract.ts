@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { chainEvents, findChainBreak } from '../../src/app/audit-chain.ts';
 import type { CatalogVersion } from '../../src/core/catalog.ts';
+import type { NoticeDraft } from '../../src/core/notices.ts';
 import type { Derivation, Listing } from '../../src/core/derive.ts';
 import {
   parseSubjectId,
@@ -935,6 +936,65 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           assert.deepEqual(await store.auditEvents(5, 100), appended.slice(5));
           assert.deepEqual(await store.auditEvents(7, 100), []);
           assert.deepEqual(await store.auditEvents(0, 0), []);
+        }));
+    });
+
+    describe('notices', () => {
+      it('puts notices in the outbox with ids, reads a subject’s newest first with paging, and sees derivations in a transaction', () =>
+        withStore(async (store) => {
+          const subject = person(7);
+          const notice = (n: number): NoticeDraft => ({
+            subject: subject.key,
+            kind: n % 2 === 0 ? 'points.deducted' : 'listing.started',
+            adverse: n % 3 !== 0,
+            scheme: 'rongcheng-residents',
+            version: 1,
+            recordId: 0,
+            code: 'traffic.warning',
+            rule: { 'zh-CN': '交通违法警告', en: 'Traffic warning' },
+            legalBasis: 'basis',
+            evidence: `evidence ${n}`,
+            effectiveAtMs: t0 + n,
+            ...(n % 3 !== 0 ? { objectionDeadlineMs: t0 + 15 * dayMs } : {}),
+            details: { n },
+            measures: [],
+            text: { 'zh-CN': `通知 ${n}`, en: `notice ${n}` },
+          });
+          const stored = await store.transaction(async (tx) => {
+            await tx.putSubjects([subject]);
+            const [record] = await tx.insertRecords([{ draft: draftOf(subject, 'N-1'), recordedAtMs: t0 }]);
+            assert.ok(record);
+            await tx.putDerivations([derivationOf(subject)]);
+            assert.deepEqual(
+              (await tx.derivationsOf([subject.key, person(8).key])).get(subject.key),
+              derivationOf(subject),
+            );
+            return tx.insertNotices(
+              [1, 2, 3].map((n) => ({ ...notice(n), recordId: record.id })),
+              t0 + 1,
+            );
+          });
+          assert.deepEqual(
+            stored.map((n) => n.text.en),
+            ['notice 1', 'notice 2', 'notice 3'],
+          );
+          assert.ok(
+            stored.every((n, i) => i === 0 || n.id > (stored[i - 1]?.id ?? 0)),
+            'ids rise',
+          );
+          const newest = await store.noticesOf(subject.key, 2);
+          assert.deepEqual(newest, [stored[2], stored[1]]);
+          const older = await store.noticesOf(subject.key, 2, newest.at(-1)?.id);
+          assert.deepEqual(older, [stored[0]]);
+          assert.deepEqual(await store.noticesOf(person(8).key, 10), []);
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.insertNotices([{ ...notice(4), recordId: stored[0]?.recordId ?? 0 }], t0 + 2);
+              throw new Error('rolled back');
+            }),
+            /rolled back/,
+          );
+          assert.equal((await store.noticesOf(subject.key, 10)).length, 3);
         }));
     });
 

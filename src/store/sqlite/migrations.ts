@@ -111,4 +111,19 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE INDEX records_by_agency ON records (agency, id);
     `,
   },
+  {
+    name: '0003-notices',
+    sql: `
+      CREATE TABLE notices (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        adverse INTEGER NOT NULL,
+        record_id INTEGER NOT NULL REFERENCES records (id),
+        created_at_ms INTEGER NOT NULL,
+        body TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX notices_by_subject ON notices (subject, id);
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { CatalogVersion } from '../../core/catalog.ts';
 import type { Derivation } from '../../core/derive.ts';
+import type { NoticeDraft } from '../../core/notices.ts';
 import type { IdentifierScheme, SubjectId, SubjectKind } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation, Role } from '../../core/standing.ts';
@@ -18,6 +19,7 @@ import {
   type Agency,
   type AuditEvent,
   type CatalogDraftRecord,
+  type Notice,
   type TokenRecord,
   type TokenRole,
   type ListMember,
@@ -304,6 +306,19 @@ class SqliteStore implements Store {
           }
         }
       },
+      derivationsOf: async (subjects) => {
+        const rows = w.byKeys((list) => `SELECT subject, body FROM derivations WHERE subject IN (${list})`, subjects);
+        return new Map(rows.map((row) => [str(row.subject), JSON.parse(str(row.body)) as Derivation]));
+      },
+      insertNotices: async (notices, createdAtMs) => {
+        const statement = w.prepare(
+          'INSERT INTO notices (subject, kind, adverse, record_id, created_at_ms, body) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+        );
+        return notices.map((n) => {
+          const row = statement.get(n.subject, n.kind, n.adverse ? 1 : 0, n.recordId, createdAtMs, JSON.stringify(n));
+          return { ...n, id: num(row?.id), createdAtMs };
+        });
+      },
       putToken: async (t) => {
         w.prepare(
           'INSERT INTO tokens (id, role, name, scope, secret_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -410,6 +425,21 @@ class SqliteStore implements Store {
       createdAtMs: num(row.created_at_ms),
       ...(row.revoked_at_ms === null ? {} : { revokedAtMs: num(row.revoked_at_ms) }),
     }));
+  }
+
+  async noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<Notice[]> {
+    return this.#reader
+      .all(
+        'SELECT id, created_at_ms, body FROM notices WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?',
+        subject,
+        beforeId,
+        limit,
+      )
+      .map((row) => ({
+        ...(JSON.parse(str(row.body)) as NoticeDraft),
+        id: num(row.id),
+        createdAtMs: num(row.created_at_ms),
+      }));
   }
 
   async catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined> {
