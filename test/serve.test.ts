@@ -63,7 +63,8 @@ test('serve answers decisions and stops gracefully on SIGTERM, losing no decisio
   assert.equal(await exited, 0, stderr);
   const answered = statuses.filter((s) => s === 200).length;
   assert.ok(
-    statuses.every((s) => s === 200 || s === 'refused'),
+    // Answered (200), or turned away while closing: 503 on a kept-alive connection, or the connection refused.
+    statuses.every((s) => s === 200 || s === 503 || s === 'refused'),
     JSON.stringify(statuses),
   );
 

@@ -80,6 +80,10 @@ export interface Notice extends NoticeDraft {
   readonly createdAtMs: number;
 }
 
+export interface TransactionOptions {
+  readonly durability?: 'disk' | 'process';
+}
+
 /** Reads and writes inside one transaction. */
 export interface StoreTransaction {
   recordsByRef(agency: string, agencyRefs: readonly string[]): Promise<Map<string, RecordFact>>;
@@ -109,8 +113,12 @@ export interface StoreTransaction {
 }
 
 export interface Store {
-  /** Runs `work` in one transaction; a throw rolls everything back. Transactions never interleave. */
-  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction; a throw rolls everything back. Transactions never interleave. With
+   * `durability: 'process'` the commit survives a crash of the process but may be lost with the machine's power
+   * (no fsync at commit): for the decision log, whose queue is lost in a crash anyway.
+   */
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
   catalogVersions(): Promise<CatalogVersion[]>;
   agencies(): Promise<Agency[]>;

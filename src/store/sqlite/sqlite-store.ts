@@ -22,6 +22,7 @@ import {
   type Notice,
   type TokenRecord,
   type TokenRole,
+  type TransactionOptions,
   type ListMember,
   type Store,
   type StoreSummary,
@@ -196,9 +197,12 @@ class SqliteStore implements Store {
     this.#reader = reader === writer ? this.#writer : new Connection(reader);
   }
 
-  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const db = this.#writer.db;
+    // In WAL mode, synchronous=NORMAL skips the fsync at commit; the WAL is still synced at checkpoints.
+    const relaxed = options.durability === 'process';
     const run = async () => {
+      if (relaxed) db.exec('PRAGMA synchronous = NORMAL');
       db.exec('BEGIN IMMEDIATE');
       try {
         const result = await work(this.#transactionView());
@@ -207,6 +211,8 @@ class SqliteStore implements Store {
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');
         throw error;
+      } finally {
+        if (relaxed) db.exec('PRAGMA synchronous = FULL');
       }
     };
     const next = this.#queue.then(run, run);
