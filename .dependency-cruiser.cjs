@@ -26,17 +26,28 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/store/ports\\.ts$', '^src/core/', '^src/store/$1/'] },
     },
     {
+      name: 'delivery-adapters-use-the-port',
+      comment:
+        'A notice delivery adapter imports only its port (app/notice-delivery.ts), the store port types and the core.',
+      severity: 'error',
+      from: { path: '^src/delivery/' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/core/', '^src/store/ports\\.ts$', '^src/app/notice-delivery\\.ts$', '^src/delivery/'],
+      },
+    },
+    {
       name: 'app-below-interfaces',
       comment: 'src/app uses ports and core, never an adapter, http, cli or web.',
       severity: 'error',
       from: { path: '^src/app/' },
-      to: { path: ['^src/store/[^/]+/', '^src/(http|cli|web)/'] },
+      to: { path: ['^src/store/[^/]+/', '^src/(http|cli|web|delivery|index)/'] },
     },
     {
       name: 'nothing-below-imports-interfaces',
       comment: 'Nothing below the interfaces imports http, cli or web.',
       severity: 'error',
-      from: { path: '^src/(core|app|store|index)/' },
+      from: { path: '^src/(core|app|store|index|delivery)/' },
       to: { path: '^src/(http|cli|web)/' },
     },
     {

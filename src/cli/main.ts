@@ -5,7 +5,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { listMembersPageMax } from '../core/constants.ts';
+import { listMembersPageMax, webhookTimeoutMs } from '../core/constants.ts';
 import { maskSubjectKey, parseSubjectId } from '../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../core/time.ts';
 import { publishCatalog } from '../app/catalogs.ts';
@@ -13,6 +13,7 @@ import { openContext, type AppContext } from '../app/context.ts';
 import { checkAction, explain } from '../app/decisions.ts';
 import { createToken, revokeToken } from '../app/tokens.ts';
 import { startService } from '../http/start.ts';
+import { webhookChannel } from '../delivery/webhook-channel.ts';
 import { createDemo } from '../app/demo.ts';
 import { rebuild } from '../app/rebuild.ts';
 import { summarize } from '../app/summary.ts';
@@ -38,8 +39,11 @@ const usage = `Usage: credence COMMAND [options]
 
 Commands:
   start                          serve; on first start, create the demo city
-  serve [--port 8080] [--host 127.0.0.1]
-                                 serve the HTTP API (/v1, /docs, /openapi.json, /healthz, /metrics)
+  serve [--port 8080] [--host 127.0.0.1] [--webhook URL]
+                                 serve the HTTP API (/v1, /docs, /openapi.json, /healthz, /metrics); with
+                                 --webhook (or CREDENCE_NOTICE_WEBHOOK), also deliver notices to that URL
+  deliveries [--status pending|delivered|dead] [--channel webhook]
+                                 notice deliveries beyond the inbox (dead letters by default)
   tokens create --role ROLE --name NAME [--scope CODE,...]
                                  create a bearer token (agency, service-point, reviewer, admin); prints it alone
   tokens list                    every token, without secrets
@@ -194,8 +198,15 @@ async function exampleSubjects(
 }
 
 async function serve(values: Options, host: string, port: number): Promise<void> {
+  const webhook = typeof values.webhook === 'string' ? values.webhook : process.env.CREDENCE_NOTICE_WEBHOOK;
+  if (webhook !== undefined && !URL.canParse(webhook))
+    throw new UsageError('bad_arguments', `--webhook must be a URL, not ${webhook}`);
   const store = openSqliteStore(String(values.db));
-  const running = await startService(store);
+  const running = await startService(store, {
+    ...(webhook === undefined
+      ? {}
+      : { noticeChannels: [webhookChannel({ url: webhook, timeoutMs: webhookTimeoutMs })] }),
+  });
   try {
     await running.app.listen({ host, port });
   } catch (error) {
@@ -212,6 +223,9 @@ async function serve(values: Options, host: string, port: number): Promise<void>
       `  Get a token (in another terminal):`,
       `    npm run -s credence -- tokens create --role service-point --name desk-1 --scope travel.flight,travel.rail.g_series`,
       `  Then: curl -H "Authorization: Bearer $TOKEN" "${url}/v1/decisions?subject=SUBJECT&action=travel.flight"`,
+      webhook === undefined
+        ? '  Notices: in the portal inbox (credence notices SUBJECT); --webhook URL also delivers them there.'
+        : `  Notices: in the portal inbox, and delivered to ${webhook} (retried with backoff; credence deliveries --status dead).`,
       `  Stop with Ctrl-C: in-flight requests finish and queued decisions are written first.`,
       '',
     ].join('\n'),
@@ -296,6 +310,7 @@ async function run(argv: string[]): Promise<void> {
         seed: { type: 'string' },
         port: { type: 'string', default: '8080' },
         host: { type: 'string', default: '127.0.0.1' },
+        webhook: { type: 'string' },
       });
       expectPositionals(positionals, []);
       const port = values.port === '0' ? 0 : positiveInteger(values, 'port', 8080, 65_535);
@@ -367,6 +382,33 @@ async function run(argv: string[]): Promise<void> {
                 .map(
                   (n) =>
                     `#${n.id} ${isoFromMs(n.createdAtMs)} ${n.kind}${n.adverse ? ' (adverse)' : ''}\n  ${n.text.en}\n  ${n.text['zh-CN']}`,
+                )
+                .join('\n'),
+        );
+      });
+      return;
+    }
+    case 'deliveries': {
+      const { values, positionals } = parse(rest, {
+        status: { type: 'string', default: 'dead' },
+        channel: { type: 'string', default: 'webhook' },
+        limit: { type: 'string' },
+      });
+      expectPositionals(positionals, []);
+      const status = String(values.status);
+      if (status !== 'pending' && status !== 'delivered' && status !== 'dead') {
+        throw new UsageError('bad_arguments', '--status must be pending, delivered or dead');
+      }
+      const limit = positiveInteger(values, 'limit', 100, listMembersPageMax);
+      await withContext(values, async (context) => {
+        const deliveries = await context.store.deliveries(String(values.channel), status, limit);
+        print(values, deliveries, () =>
+          deliveries.length === 0
+            ? `no ${status} deliveries on ${String(values.channel)}`
+            : deliveries
+                .map(
+                  (d) =>
+                    `notice ${d.noticeId}  ${d.status}  attempts ${d.attempts}${d.lastError ? `  last error: ${d.lastError}` : ''}`,
                 )
                 .join('\n'),
         );

@@ -46,3 +46,7 @@ export const decisionLogQueueMax = 200_000;
 
 /** How often the service re-reads tokens, so a revocation from the command line takes effect. */
 export const tokenRefreshIntervalMs = 5_000;
+
+/** Notice delivery beyond the inbox: how often the dispatcher runs, and how long a webhook may take. */
+export const noticeDispatchIntervalMs = 1_000;
+export const webhookTimeoutMs = 10_000;

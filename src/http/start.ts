@@ -1,17 +1,20 @@
 /**
  * Composes the service: the app context on a store, the decision index loaded from it and kept current by a
  * change observer, tokens, the decision log and metrics; then the Fastify server. `stop()` shuts down in order:
- * stop accepting and finish in-flight requests, write the queued decisions, close the store.
+ * stop accepting and finish in-flight requests, let a notice delivery round finish, write the queued decisions,
+ * close the store.
  */
 import type { FastifyInstance } from 'fastify';
 import {
   decisionLogBatchMax,
   decisionLogFlushIntervalMs,
   decisionLogQueueMax,
+  noticeDispatchIntervalMs,
   tokenRefreshIntervalMs,
 } from '../core/constants.ts';
 import { openContext } from '../app/context.ts';
 import { DecisionLog } from '../app/decision-log.ts';
+import { dispatcherDefaults, NoticeDispatcher, type NoticeChannel } from '../app/notice-delivery.ts';
 import { TokenAuthority } from '../app/tokens.ts';
 import { followChanges, loadIndex } from '../index/decision-index.ts';
 import type { Store } from '../store/ports.ts';
@@ -25,10 +28,13 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function startService(
-  store: Store,
-  options: ServerOptions & { readonly clock?: () => number } = {},
-): Promise<RunningService> {
+export interface StartOptions extends ServerOptions {
+  readonly clock?: () => number;
+  /** Channels beyond the portal inbox (a webhook); each gets a dispatcher that runs every second. */
+  readonly noticeChannels?: readonly NoticeChannel[];
+}
+
+export async function startService(store: Store, options: StartOptions = {}): Promise<RunningService> {
   const clock = options.clock ?? Date.now;
   const context = await openContext(store);
   const index = await loadIndex(store, context.catalogs, clock());
@@ -47,6 +53,10 @@ export async function startService(
     decisionLogPending: () => decisionLog.pending,
     decisionLogWritten: () => decisionLog.written,
   });
+  const dispatchers = (options.noticeChannels ?? []).map(
+    (channel) => new NoticeDispatcher(context, channel, dispatcherDefaults, clock),
+  );
+  for (const d of dispatchers) d.start(noticeDispatchIntervalMs);
   const service: Service = { context, index, tokens, decisionLog, metrics, clock };
   const app = await buildServer(service, options);
   let stopped: Promise<void> | undefined;
@@ -57,6 +67,7 @@ export async function startService(
       stopped ??= (async () => {
         clearInterval(refresher);
         await app.close();
+        for (const d of dispatchers) await d.stop();
         await decisionLog.close();
         await store.close();
       })();

@@ -80,6 +80,19 @@ export interface Notice extends NoticeDraft {
   readonly createdAtMs: number;
 }
 
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+/** One notice's delivery on one channel (the portal inbox needs none: a stored notice is in it). */
+export interface NoticeDelivery {
+  readonly noticeId: number;
+  readonly channel: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly nextAttemptAtMs: number;
+  readonly lastError?: string;
+  readonly deliveredAtMs?: number;
+}
+
 export interface TransactionOptions {
   readonly durability?: 'disk' | 'process';
 }
@@ -93,6 +106,9 @@ export interface StoreTransaction {
   derivationsOf(subjects: readonly string[]): Promise<Map<string, Derivation>>;
   /** Adds notices to the outbox and returns them with their ids. */
   insertNotices(notices: readonly NoticeDraft[], createdAtMs: number): Promise<Notice[]>;
+  /** Opens a pending delivery for every notice after the channel's cursor (up to `limit`); returns how many. */
+  enqueueDeliveries(channel: string, limit: number, nowMs: number): Promise<number>;
+  putDelivery(delivery: NoticeDelivery): Promise<void>;
 
   insertCatalogVersion(version: CatalogVersion): Promise<void>;
   putAgencies(agencies: readonly Agency[]): Promise<void>;
@@ -131,6 +147,9 @@ export interface Store {
   /** An agency's own records, newest first, before the given id (for paging). */
   recordsOfAgency(agency: string, limit: number, beforeId?: number): Promise<RecordFact[]>;
   tokens(): Promise<TokenRecord[]>;
+  /** Pending deliveries on a channel that are due, oldest first, with their notices. */
+  dueDeliveries(channel: string, nowMs: number, limit: number): Promise<{ delivery: NoticeDelivery; notice: Notice }[]>;
+  deliveries(channel: string, status: DeliveryStatus, limit: number): Promise<NoticeDelivery[]>;
   /** A subject's notices, newest first, before the given id (for paging). */
   noticesOf(subject: string, limit: number, beforeId?: number): Promise<Notice[]>;
   catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined>;

@@ -126,4 +126,27 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE INDEX notices_by_subject ON notices (subject, id);
     `,
   },
+  {
+    name: '0004-notice-deliveries',
+    sql: `
+      -- The outbox is the notices table; per channel, a cursor says up to which notice every one has a delivery
+      -- row, and a delivery row tracks attempts until delivered or dead.
+      CREATE TABLE delivery_cursors (
+        channel TEXT PRIMARY KEY,
+        last_notice_id INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE notice_deliveries (
+        notice_id INTEGER NOT NULL REFERENCES notices (id),
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+        attempts INTEGER NOT NULL,
+        next_attempt_at_ms INTEGER NOT NULL,
+        last_error TEXT,
+        delivered_at_ms INTEGER,
+        PRIMARY KEY (channel, notice_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX deliveries_due ON notice_deliveries (channel, status, next_attempt_at_ms);
+    `,
+  },
 ];

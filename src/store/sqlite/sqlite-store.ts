@@ -19,7 +19,9 @@ import {
   type Agency,
   type AuditEvent,
   type CatalogDraftRecord,
+  type DeliveryStatus,
   type Notice,
+  type NoticeDelivery,
   type TokenRecord,
   type TokenRole,
   type TransactionOptions,
@@ -67,6 +69,18 @@ function relationFromRow(row: Row): Relation {
     role: str(row.role) as Role,
     fromMs: num(row.from_ms),
     ...(row.until_ms === null ? {} : { untilMs: num(row.until_ms) }),
+  };
+}
+
+function deliveryFromRow(row: Row): NoticeDelivery {
+  return {
+    noticeId: num(row.notice_id),
+    channel: str(row.channel),
+    status: str(row.status) as DeliveryStatus,
+    attempts: num(row.attempts),
+    nextAttemptAtMs: num(row.next_attempt_at_ms),
+    ...(row.last_error === null ? {} : { lastError: str(row.last_error) }),
+    ...(row.delivered_at_ms === null ? {} : { deliveredAtMs: num(row.delivered_at_ms) }),
   };
 }
 
@@ -325,6 +339,39 @@ class SqliteStore implements Store {
           return { ...n, id: num(row?.id), createdAtMs };
         });
       },
+      enqueueDeliveries: async (channel, limit, nowMs) => {
+        const cursor = num(
+          w.prepare('SELECT last_notice_id AS n FROM delivery_cursors WHERE channel = ?').get(channel)?.n ?? 0,
+        );
+        const ids = w
+          .all('SELECT id FROM notices WHERE id > ? ORDER BY id LIMIT ?', cursor, limit)
+          .map((r) => num(r.id));
+        const open = w.prepare(
+          `INSERT INTO notice_deliveries (notice_id, channel, status, attempts, next_attempt_at_ms) VALUES (?, ?, 'pending', 0, ?)`,
+        );
+        for (const id of ids) open.run(id, channel, nowMs);
+        const last = ids.at(-1);
+        if (last !== undefined) {
+          w.prepare(
+            'INSERT INTO delivery_cursors (channel, last_notice_id) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET last_notice_id = excluded.last_notice_id',
+          ).run(channel, last);
+        }
+        return ids.length;
+      },
+      putDelivery: async (d) => {
+        w.prepare(
+          `UPDATE notice_deliveries SET status = ?, attempts = ?, next_attempt_at_ms = ?, last_error = ?, delivered_at_ms = ?
+           WHERE channel = ? AND notice_id = ?`,
+        ).run(
+          d.status,
+          d.attempts,
+          d.nextAttemptAtMs,
+          d.lastError ?? null,
+          d.deliveredAtMs ?? null,
+          d.channel,
+          d.noticeId,
+        );
+      },
       putToken: async (t) => {
         w.prepare(
           'INSERT INTO tokens (id, role, name, scope, secret_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -431,6 +478,40 @@ class SqliteStore implements Store {
       createdAtMs: num(row.created_at_ms),
       ...(row.revoked_at_ms === null ? {} : { revokedAtMs: num(row.revoked_at_ms) }),
     }));
+  }
+
+  async dueDeliveries(
+    channel: string,
+    nowMs: number,
+    limit: number,
+  ): Promise<{ delivery: NoticeDelivery; notice: Notice }[]> {
+    return this.#reader
+      .all(
+        `SELECT d.*, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
+         WHERE d.channel = ? AND d.status = 'pending' AND d.next_attempt_at_ms <= ? ORDER BY d.next_attempt_at_ms, d.notice_id LIMIT ?`,
+        channel,
+        nowMs,
+        limit,
+      )
+      .map((row) => ({
+        delivery: deliveryFromRow(row),
+        notice: {
+          ...(JSON.parse(str(row.body)) as NoticeDraft),
+          id: num(row.notice_id),
+          createdAtMs: num(row.created_at_ms),
+        },
+      }));
+  }
+
+  async deliveries(channel: string, status: DeliveryStatus, limit: number): Promise<NoticeDelivery[]> {
+    return this.#reader
+      .all(
+        'SELECT * FROM notice_deliveries WHERE channel = ? AND status = ? ORDER BY notice_id LIMIT ?',
+        channel,
+        status,
+        limit,
+      )
+      .map(deliveryFromRow);
   }
 
   async noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<Notice[]> {
