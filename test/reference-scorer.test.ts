@@ -74,6 +74,7 @@ function publish(shape: SchemeShape, version: number, effectiveFromMs: number, r
       model: 'A test scheme for the reference scorer.',
       subjectKinds: shape.subjectKinds,
       objectionWindowDays: 15,
+      objectionReviewWorkingDays: 15,
       ...(shape.points === undefined ? {} : { points: shape.points }),
       thresholds: shape.thresholds ?? [],
       lists: (shape.lists ?? []).map((l) => ({

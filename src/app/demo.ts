@@ -4,7 +4,7 @@
  * submitRecords path agencies use. Deterministic: no clock, no randomness beyond the seed.
  */
 import { parseCatalogDraft } from '../core/catalog.ts';
-import type { Agency } from '../store/ports.ts';
+import type { Agency, CalendarRecord } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
 import { publishCatalog } from './catalogs.ts';
 import type { AppContext } from './context.ts';
@@ -21,6 +21,7 @@ export interface DemoOptions {
   readonly seed: string;
   readonly catalogs: readonly unknown[];
   readonly agencies: readonly Agency[];
+  readonly calendars?: readonly CalendarRecord[];
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -33,6 +34,7 @@ export interface DemoReport {
 export async function createDemo(context: AppContext, options: DemoOptions): Promise<DemoReport> {
   await context.store.transaction(async (tx) => {
     await tx.putAgencies(options.agencies);
+    await tx.putCalendars(options.calendars ?? []);
     await tx.appendAuditEvents(
       chainEvents(await tx.auditTail(), [
         {

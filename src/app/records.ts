@@ -225,26 +225,50 @@ export async function retractRecord(
         'retractsRef',
       );
     }
-    const subjects = await tx.subjectsOf([original.subject]);
-    const subject = subjects.get(original.subject);
-    if (subject === undefined) throw new Error(`record ${original.id} names an unregistered subject`);
-    const draft: RecordDraft = { ...pick(original), agencyRef: request.agencyRef, evidence: request.reason.trim() };
-    const [stored] = await tx.insertRecords([{ draft, recordedAtMs: options.nowMs, retracts: original.id }]);
-    if (stored === undefined) throw new Error('insert returned nothing');
-    await rederive(context, tx, [subject], new Map([[subject.key, stored]]), options.nowMs);
+    const { subject, stored } = await retractWithin(
+      context,
+      tx,
+      original,
+      request.agencyRef,
+      request.reason.trim(),
+      options.nowMs,
+      request.agency,
+    );
     changed = [subject];
-    const event: AuditEventInput = {
-      atMs: options.nowMs,
-      kind: 'record.retracted',
-      actor: request.agency,
-      subject: original.subject,
-      payload: { recordId: stored.id, retracts: original.id, agencyRef: request.agencyRef },
-    };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
     return { status: 'retracted', recordId: stored.id, retracts: original.id };
   });
   await notifySubjectsChanged(context, changed);
   return result;
+}
+
+/**
+ * Inside a transaction: stores a retraction of `original` (same agency, its own reference), re-derives the
+ * subject with notices, and audits it. Used by agencies retracting their mistakes and by overturned objections.
+ */
+export async function retractWithin(
+  context: AppContext,
+  tx: StoreTransaction,
+  original: RecordFact,
+  agencyRef: string,
+  reason: string,
+  nowMs: number,
+  actor: string,
+): Promise<{ subject: SubjectId; stored: RecordFact }> {
+  const subject = (await tx.subjectsOf([original.subject])).get(original.subject);
+  if (subject === undefined) throw new Error(`record ${original.id} names an unregistered subject`);
+  const draft: RecordDraft = { ...pick(original), agencyRef, evidence: reason };
+  const [stored] = await tx.insertRecords([{ draft, recordedAtMs: nowMs, retracts: original.id }]);
+  if (stored === undefined) throw new Error('insert returned nothing');
+  await rederive(context, tx, [subject], new Map([[subject.key, stored]]), nowMs);
+  const event: AuditEventInput = {
+    atMs: nowMs,
+    kind: 'record.retracted',
+    actor,
+    subject: original.subject,
+    payload: { recordId: stored.id, retracts: original.id, agencyRef },
+  };
+  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+  return { subject, stored };
 }
 
 function pick(record: RecordFact): RecordDraft {

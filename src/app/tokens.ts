@@ -53,8 +53,18 @@ export async function createToken(
       return fail('missing_scope', 'a service point token names the actions it may ask about', 'scope');
     for (const action of scope)
       if (!findAction(action)) return fail('unknown_action', `unknown action ${action}`, 'scope');
+  } else if (role === 'reviewer' && scope.length > 0) {
+    // A reviewer's scope names the one agency they work for: they may not decide objections to its records.
+    const agencies = await context.store.agencies();
+    if (scope.length > 1 || !agencies.some((a) => a.id === scope[0])) {
+      return fail(
+        'invalid_scope',
+        'a reviewer token’s scope is at most the one agency the reviewer works for',
+        'scope',
+      );
+    }
   } else if (scope.length > 0) {
-    return fail('invalid_scope', `a ${role} token has no scope`, 'scope');
+    return fail('invalid_scope', 'an admin token has no scope', 'scope');
   }
 
   const id = randomBytes(8).toString('hex');

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { Agency } from '../store/ports.ts';
+import type { Agency, CalendarRecord } from '../store/ports.ts';
 import { UsageError } from './errors.ts';
 
 export const demoCatalogFolder = fileURLToPath(new URL('../../catalogs/demo/', import.meta.url));
@@ -25,12 +25,13 @@ export function readDataFile(path: string): unknown {
   }
 }
 
-export function readDemoFiles(): { catalogs: unknown[]; agencies: Agency[] } {
+export function readDemoFiles(): { catalogs: unknown[]; agencies: Agency[]; calendars: CalendarRecord[] } {
   const files = readdirSync(demoCatalogFolder)
-    .filter((f) => f.endsWith('.yaml') && f !== 'agencies.yaml')
+    .filter((f) => f.endsWith('.yaml') && f !== 'agencies.yaml' && f !== 'calendars.yaml')
     .sort();
   return {
     catalogs: files.map((f) => readDataFile(join(demoCatalogFolder, f))),
     agencies: readDataFile(join(demoCatalogFolder, 'agencies.yaml')) as Agency[],
+    calendars: readDataFile(join(demoCatalogFolder, 'calendars.yaml')) as CalendarRecord[],
   };
 }

@@ -32,6 +32,7 @@ function validDraft(): CatalogDraft {
       model: 'A city points scheme with base 1000 and grades AAA to D (FACTS.md)',
       subjectKinds: ['person', 'organisation'],
       objectionWindowDays: 15,
+      objectionReviewWorkingDays: 15,
       points: {
         base: 1000,
         min: 0,

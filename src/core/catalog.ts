@@ -126,7 +126,10 @@ const scheme = z.strictObject({
   /** The real-world programme this scheme is modelled on, with the source (FACTS.md). */
   model: z.string().trim().min(1).max(legalBasisLengthMax),
   subjectKinds: z.array(subjectKind).min(1),
+  /** How long after a notice the subject may object (calendar days, e.g. Yiwu's 15). */
   objectionWindowDays: days(objectionWindowDaysMax),
+  /** How long a reviewer has to decide an objection, in working days of the jurisdiction's calendar. */
+  objectionReviewWorkingDays: days(objectionWindowDaysMax).default(15),
   points: z
     .strictObject({
       base: z.number().int(),

@@ -97,6 +97,7 @@ function greenChannelBanVersion(): CatalogVersion {
       model: 'A test scheme: a listing that withdraws the green channel.',
       subjectKinds: ['person'],
       objectionWindowDays: 15,
+      objectionReviewWorkingDays: 15,
       lists: [
         {
           id: 'green-channel-ban',

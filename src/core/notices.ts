@@ -22,7 +22,9 @@ export type NoticeKind =
   | 'points.awarded'
   | 'points.changed'
   | 'points.withdrawn'
-  | 'grade.changed';
+  | 'grade.changed'
+  | 'objection.filed'
+  | 'objection.decided';
 
 type Localized = { readonly 'zh-CN': string; readonly en: string };
 
@@ -317,4 +319,54 @@ export function noticesFor(
     });
   }
   return notices;
+}
+
+/**
+ * Every step of an objection is told too: that it was received (and by when it will be decided), and the
+ * decision with its reasons. Neither is adverse in itself: an upheld record was already notified.
+ */
+export function objectionNotice(
+  step:
+    | { readonly kind: 'objection.filed'; readonly reviewDueAtMs: number }
+    | { readonly kind: 'objection.decided'; readonly outcome: 'upheld' | 'overturned'; readonly reasons: string },
+  objection: { readonly id: number; readonly subject: string },
+  record: RecordFact,
+  rule: { readonly scheme: string; readonly version: number; readonly title: Localized; readonly legalBasis: string },
+): NoticeDraft {
+  const what =
+    step.kind === 'objection.filed'
+      ? {
+          zh: `您对记录${record.id}（${rule.title['zh-CN']}）的异议（编号${objection.id}）已受理，将于${day(step.reviewDueAtMs)}前作出决定；处理期间该记录标注为“有异议”。`,
+          en: `Your objection ${objection.id} to record ${record.id} (${rule.title.en}) was received and will be decided by ${day(step.reviewDueAtMs)}; until then the record is marked disputed.`,
+        }
+      : step.outcome === 'overturned'
+        ? {
+            zh: `您对记录${record.id}（${rule.title['zh-CN']}）的异议（编号${objection.id}）成立：该记录已撤销，相关分数、等级、名单与措施已重新计算。理由：${step.reasons}`,
+            en: `Your objection ${objection.id} to record ${record.id} (${rule.title.en}) is upheld in your favour: the record is retracted and every score, grade, listing and measure that depended on it is recomputed. Reasons: ${step.reasons}`,
+          }
+        : {
+            zh: `您对记录${record.id}（${rule.title['zh-CN']}）的异议（编号${objection.id}）不成立，该记录维持。理由：${step.reasons}`,
+            en: `Your objection ${objection.id} to record ${record.id} (${rule.title.en}) is rejected; the record stands. Reasons: ${step.reasons}`,
+          };
+  return {
+    subject: objection.subject,
+    kind: step.kind,
+    adverse: false,
+    scheme: rule.scheme,
+    version: rule.version,
+    recordId: record.id,
+    code: record.code,
+    rule: rule.title,
+    legalBasis: rule.legalBasis,
+    evidence: record.evidence,
+    effectiveAtMs: record.effectiveAtMs,
+    details: {
+      objection: objection.id,
+      ...(step.kind === 'objection.filed'
+        ? { reviewDue: step.reviewDueAtMs }
+        : { outcome: step.outcome, reasons: step.reasons }),
+    },
+    measures: [],
+    text: { 'zh-CN': what.zh, en: what.en },
+  };
 }

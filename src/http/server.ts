@@ -22,6 +22,7 @@ import { catalogRoutes } from './catalogs/routes.ts';
 import { decisionRoutes } from './decisions/routes.ts';
 import { HttpError } from './errors.ts';
 import { listRoutes } from './lists/routes.ts';
+import { objectionRoutes } from './objections/routes.ts';
 import { recordRoutes } from './records/routes.ts';
 import { redact } from './redact.ts';
 import type { Service } from './service.ts';
@@ -196,6 +197,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   listRoutes(app, service);
   auditRoutes(app, service);
   tokenRoutes(app, service);
+  objectionRoutes(app, service);
   await app.ready();
   return app;
 }

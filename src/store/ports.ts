@@ -93,6 +93,33 @@ export interface NoticeDelivery {
   readonly deliveredAtMs?: number;
 }
 
+export interface CalendarRecord {
+  readonly jurisdiction: string;
+  readonly utcOffsetMinutes: number;
+  readonly holidays: readonly string[];
+  readonly workingWeekendDays: readonly string[];
+}
+
+export type ObjectionStatus = 'open' | 'upheld' | 'overturned';
+
+/** A subject's challenge to a record (and so to everything the record brought about). */
+export interface Objection {
+  readonly id: number;
+  readonly subject: string;
+  readonly recordId: number;
+  readonly filedAtMs: number;
+  /** The subject, or the organisation's representative who filed for it. */
+  readonly filedBy: string;
+  readonly grounds: string;
+  readonly windowClosesAtMs: number;
+  readonly reviewDueAtMs: number;
+  readonly status: ObjectionStatus;
+  readonly decidedAtMs?: number;
+  readonly decidedBy?: string;
+  readonly decisionReasons?: string;
+  readonly retractionRecordId?: number;
+}
+
 export interface TransactionOptions {
   readonly durability?: 'disk' | 'process';
 }
@@ -122,6 +149,13 @@ export interface StoreTransaction {
   putDerivations(derivations: readonly Derivation[]): Promise<void>;
   appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
   putToken(token: TokenRecord): Promise<void>;
+  putCalendars(calendars: readonly CalendarRecord[]): Promise<void>;
+  /** Stores a new objection (its id is assigned) and returns it. */
+  insertObjection(objection: Omit<Objection, 'id'>): Promise<Objection>;
+  updateObjection(objection: Objection): Promise<void>;
+  objection(id: number): Promise<Objection | undefined>;
+  openObjectionOf(recordId: number): Promise<Objection | undefined>;
+  noticesOfRecord(subject: string, recordId: number): Promise<Notice[]>;
   /** Marks a token revoked; false if there is no such token or it was revoked already. */
   revokeToken(id: string, atMs: number): Promise<boolean>;
   putCatalogDraft(draft: CatalogDraftRecord): Promise<void>;
@@ -147,6 +181,15 @@ export interface Store {
   /** An agency's own records, newest first, before the given id (for paging). */
   recordsOfAgency(agency: string, limit: number, beforeId?: number): Promise<RecordFact[]>;
   tokens(): Promise<TokenRecord[]>;
+  calendar(jurisdiction: string): Promise<CalendarRecord | undefined>;
+  objection(id: number): Promise<Objection | undefined>;
+  /** Objections by status (all if none), oldest review deadline first; `dueBeforeMs` keeps the overdue ones. */
+  objections(query: {
+    readonly status?: ObjectionStatus;
+    readonly dueBeforeMs?: number;
+    readonly limit: number;
+  }): Promise<Objection[]>;
+  objectionsOf(subject: string): Promise<Objection[]>;
   /** Pending deliveries on a channel that are due, oldest first, with their notices. */
   dueDeliveries(channel: string, nowMs: number, limit: number): Promise<{ delivery: NoticeDelivery; notice: Notice }[]>;
   deliveries(channel: string, status: DeliveryStatus, limit: number): Promise<NoticeDelivery[]>;

@@ -1464,7 +1464,14 @@ describe('tokens', () => {
       await createTokenCall({ role: 'reviewer', name: 'reviewer-9', scope: ['travel.flight'] }),
       422,
       'invalid_scope',
-      'a reviewer token has no scope',
+      'a reviewer token’s scope is at most the one agency the reviewer works for',
+      'scope',
+    );
+    assertError(
+      await createTokenCall({ role: 'admin', name: 'admin-9', scope: ['city-court'] }),
+      422,
+      'invalid_scope',
+      'an admin token has no scope',
       'scope',
     );
     assertError(
@@ -1610,8 +1617,12 @@ describe('GET /openapi.json', () => {
     'get /v1/records',
     'post /v1/records',
     'post /v1/records/{agencyRef}/retraction',
+    'get /v1/objections',
+    'get /v1/objections/{id}',
+    'post /v1/objections/{id}/decision',
     'get /v1/subjects/{subject}/explanation',
     'get /v1/subjects/{subject}/notices',
+    'post /v1/subjects/{subject}/objections',
     'get /v1/subjects/{subject}/standing',
     'get /v1/tokens',
     'post /v1/tokens',

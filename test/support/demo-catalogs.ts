@@ -15,7 +15,7 @@ export const demoPublishedAtMs = Date.parse('2025-10-01T00:00:00Z');
 
 export function demoCatalogInputs(): unknown[] {
   return readdirSync(demoFolder)
-    .filter((f) => f.endsWith('.yaml') && f !== 'agencies.yaml')
+    .filter((f) => f.endsWith('.yaml') && f !== 'agencies.yaml' && f !== 'calendars.yaml')
     .sort()
     .map((f) => parseYaml(readFileSync(join(demoFolder, f), 'utf8')) as unknown);
 }

@@ -149,4 +149,33 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE INDEX deliveries_due ON notice_deliveries (channel, status, next_attempt_at_ms);
     `,
   },
+  {
+    name: '0005-objections',
+    sql: `
+      CREATE TABLE calendars (
+        jurisdiction TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE objections (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        record_id INTEGER NOT NULL REFERENCES records (id),
+        filed_at_ms INTEGER NOT NULL,
+        filed_by TEXT NOT NULL,
+        grounds TEXT NOT NULL,
+        window_closes_at_ms INTEGER NOT NULL,
+        review_due_at_ms INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'upheld', 'overturned')),
+        decided_at_ms INTEGER,
+        decided_by TEXT,
+        decision_reasons TEXT,
+        retraction_record_id INTEGER REFERENCES records (id)
+      ) STRICT;
+      CREATE INDEX objections_by_status ON objections (status, review_due_at_ms);
+      CREATE INDEX objections_by_subject ON objections (subject, id);
+      -- At most one open objection per record.
+      CREATE UNIQUE INDEX one_open_objection_per_record ON objections (record_id) WHERE status = 'open';
+    `,
+  },
 ];

@@ -18,8 +18,11 @@ import {
   DuplicateReferenceError,
   type Agency,
   type AuditEvent,
+  type CalendarRecord,
   type CatalogDraftRecord,
   type DeliveryStatus,
+  type Objection,
+  type ObjectionStatus,
   type Notice,
   type NoticeDelivery,
   type TokenRecord,
@@ -81,6 +84,24 @@ function deliveryFromRow(row: Row): NoticeDelivery {
     nextAttemptAtMs: num(row.next_attempt_at_ms),
     ...(row.last_error === null ? {} : { lastError: str(row.last_error) }),
     ...(row.delivered_at_ms === null ? {} : { deliveredAtMs: num(row.delivered_at_ms) }),
+  };
+}
+
+function objectionFromRow(row: Row): Objection {
+  return {
+    id: num(row.id),
+    subject: str(row.subject),
+    recordId: num(row.record_id),
+    filedAtMs: num(row.filed_at_ms),
+    filedBy: str(row.filed_by),
+    grounds: str(row.grounds),
+    windowClosesAtMs: num(row.window_closes_at_ms),
+    reviewDueAtMs: num(row.review_due_at_ms),
+    status: str(row.status) as ObjectionStatus,
+    ...(row.decided_at_ms === null ? {} : { decidedAtMs: num(row.decided_at_ms) }),
+    ...(row.decided_by === null ? {} : { decidedBy: str(row.decided_by) }),
+    ...(row.decision_reasons === null ? {} : { decisionReasons: str(row.decision_reasons) }),
+    ...(row.retraction_record_id === null ? {} : { retractionRecordId: num(row.retraction_record_id) }),
   };
 }
 
@@ -372,6 +393,54 @@ class SqliteStore implements Store {
           d.noticeId,
         );
       },
+      putCalendars: async (calendars) => {
+        const statement = w.prepare(
+          'INSERT INTO calendars (jurisdiction, body) VALUES (?, ?) ON CONFLICT (jurisdiction) DO UPDATE SET body = excluded.body',
+        );
+        for (const c of calendars) statement.run(c.jurisdiction, JSON.stringify(c));
+      },
+      insertObjection: async (o) => {
+        const row = w
+          .prepare(
+            `INSERT INTO objections (subject, record_id, filed_at_ms, filed_by, grounds, window_closes_at_ms, review_due_at_ms, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          )
+          .get(o.subject, o.recordId, o.filedAtMs, o.filedBy, o.grounds, o.windowClosesAtMs, o.reviewDueAtMs, o.status);
+        return { ...o, id: num(row?.id) };
+      },
+      updateObjection: async (o) => {
+        w.prepare(
+          `UPDATE objections SET status = ?, decided_at_ms = ?, decided_by = ?, decision_reasons = ?, retraction_record_id = ?
+           WHERE id = ?`,
+        ).run(
+          o.status,
+          o.decidedAtMs ?? null,
+          o.decidedBy ?? null,
+          o.decisionReasons ?? null,
+          o.retractionRecordId ?? null,
+          o.id,
+        );
+      },
+      objection: async (id) => {
+        const row = w.prepare('SELECT * FROM objections WHERE id = ?').get(id);
+        return row === undefined ? undefined : objectionFromRow(row);
+      },
+      openObjectionOf: async (recordId) => {
+        const row = w.prepare(`SELECT * FROM objections WHERE record_id = ? AND status = 'open'`).get(recordId);
+        return row === undefined ? undefined : objectionFromRow(row);
+      },
+      noticesOfRecord: async (subject, recordId) =>
+        w
+          .all(
+            'SELECT id, created_at_ms, body FROM notices WHERE subject = ? AND record_id = ? ORDER BY id',
+            subject,
+            recordId,
+          )
+          .map((row) => ({
+            ...(JSON.parse(str(row.body)) as NoticeDraft),
+            id: num(row.id),
+            createdAtMs: num(row.created_at_ms),
+          })),
       putToken: async (t) => {
         w.prepare(
           'INSERT INTO tokens (id, role, name, scope, secret_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -512,6 +581,34 @@ class SqliteStore implements Store {
         limit,
       )
       .map(deliveryFromRow);
+  }
+
+  async calendar(jurisdiction: string): Promise<CalendarRecord | undefined> {
+    const row = this.#reader.prepare('SELECT body FROM calendars WHERE jurisdiction = ?').get(jurisdiction);
+    return row === undefined ? undefined : (JSON.parse(str(row.body)) as CalendarRecord);
+  }
+
+  async objection(id: number): Promise<Objection | undefined> {
+    const row = this.#reader.prepare('SELECT * FROM objections WHERE id = ?').get(id);
+    return row === undefined ? undefined : objectionFromRow(row);
+  }
+
+  async objections(query: { status?: ObjectionStatus; dueBeforeMs?: number; limit: number }): Promise<Objection[]> {
+    return this.#reader
+      .all(
+        `SELECT * FROM objections WHERE (? IS NULL OR status = ?) AND (? IS NULL OR review_due_at_ms <= ?)
+         ORDER BY review_due_at_ms, id LIMIT ?`,
+        query.status ?? null,
+        query.status ?? null,
+        query.dueBeforeMs ?? null,
+        query.dueBeforeMs ?? null,
+        query.limit,
+      )
+      .map(objectionFromRow);
+  }
+
+  async objectionsOf(subject: string): Promise<Objection[]> {
+    return this.#reader.all('SELECT * FROM objections WHERE subject = ? ORDER BY id', subject).map(objectionFromRow);
   }
 
   async noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<Notice[]> {

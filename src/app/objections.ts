@@ -1,0 +1,241 @@
+/**
+ * Use cases: objections. A subject (or an organisation's representative) objects to a record within the scheme's
+ * window, counted from the notice that told them of it; the record is disputed at once (an open objection is
+ * shown with it everywhere); a reviewer decides within the scheme's deadline in working days of the
+ * jurisdiction's calendar, and may not decide a record their own agency filed. Overturned means a retraction:
+ * every score, grade, listing, notice and index entry that depended on the record is recomputed at once. Every
+ * step is notified to the subject and audited.
+ */
+import type { CatalogVersion, Rule } from '../core/catalog.ts';
+import { addWorkingDays, calendarOf, type WorkingCalendar } from '../core/calendar.ts';
+import { dayMs, reasonLengthMax } from '../core/constants.ts';
+import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
+import { objectionNotice } from '../core/notices.ts';
+import type { RecordFact } from '../core/record.ts';
+import { fail, ok, type Result } from '../core/result.ts';
+import { isoFromMs } from '../core/time.ts';
+import type { Objection, StoreTransaction } from '../store/ports.ts';
+import { chainEvents } from './audit-chain.ts';
+import { notifySubjectsChanged, type AppContext } from './context.ts';
+import { retractWithin } from './records.ts';
+
+/** Without a stored calendar for a jurisdiction, weekends only, China Standard Time. */
+const defaultUtcOffsetMinutes = 480;
+
+interface Governing {
+  readonly version: CatalogVersion;
+  readonly rule: Rule;
+}
+
+/** The rule versions that judged a record; their schemes set the windows and deadlines (the longest applies). */
+function governing(context: AppContext, subject: SubjectId, record: RecordFact): Governing[] {
+  const judged = context.catalogs.judge(record.code, subject.kind, record.effectiveAtMs);
+  return judged.ok ? judged.value.map(({ version, rule }) => ({ version, rule })) : [];
+}
+
+async function calendarFor(context: AppContext, jurisdiction: string): Promise<WorkingCalendar> {
+  const stored = await context.store.calendar(jurisdiction);
+  return calendarOf(stored ?? { jurisdiction, utcOffsetMinutes: defaultUtcOffsetMinutes });
+}
+
+function ruleInfo(g: Governing | undefined, record: RecordFact) {
+  return {
+    scheme: g?.version.schemeId ?? '',
+    version: g?.version.version ?? 0,
+    title: g?.rule.title ?? { 'zh-CN': record.code, en: record.code },
+    legalBasis: g?.rule.legalBasis ?? '',
+  };
+}
+
+async function findRecord(
+  tx: StoreTransaction,
+  subject: string,
+  recordId: number,
+): Promise<{ record?: RecordFact; all: RecordFact[] }> {
+  const all = (await tx.recordsOf([subject])).get(subject) ?? [];
+  const record = all.find((r) => r.id === recordId);
+  return record === undefined ? { all } : { record, all };
+}
+
+export async function fileObjection(
+  context: AppContext,
+  request: { readonly subject: string; readonly recordId: number; readonly grounds: string; readonly filedBy?: string },
+  options: { readonly nowMs: number; readonly actor: string },
+): Promise<Result<Objection>> {
+  const parsed = parseSubjectId(request.subject);
+  if (!parsed.ok) return fail(parsed.problem.code, parsed.problem.message, 'subject');
+  const subject = parsed.value;
+  const grounds = request.grounds.trim();
+  if (grounds === '' || grounds.length > reasonLengthMax) {
+    return fail('invalid_grounds', `grounds are required, at most ${reasonLengthMax} characters`, 'grounds');
+  }
+  const filedBy = request.filedBy === undefined ? subject.key : parseSubjectId(request.filedBy);
+  if (typeof filedBy !== 'string' && !filedBy.ok) return fail(filedBy.problem.code, filedBy.problem.message, 'filedBy');
+  const filer = typeof filedBy === 'string' ? filedBy : filedBy.value.key;
+
+  const result = await context.store.transaction(async (tx): Promise<Result<Objection>> => {
+    const { record, all } = await findRecord(tx, subject.key, request.recordId);
+    if (record === undefined)
+      return fail('record_not_found', `${subject.key} has no record ${request.recordId}`, 'recordId');
+    if (record.retracts !== undefined) return fail('not_objectable', `record ${record.id} is a retraction`, 'recordId');
+    if (all.some((r) => r.retracts === record.id))
+      return fail('not_objectable', `record ${record.id} was retracted`, 'recordId');
+    if (filer !== subject.key) {
+      // Only an organisation's recorded legal representative or responsible manager files for it.
+      const relations = await context.store.relationsOfPerson(filer);
+      const represents = relations.some(
+        (r) =>
+          r.organisation === subject.key &&
+          r.fromMs <= options.nowMs &&
+          (r.untilMs === undefined || options.nowMs < r.untilMs),
+      );
+      if (!represents)
+        return fail('not_a_representative', `${filer} is not recorded as representing ${subject.key}`, 'filedBy');
+    }
+    const rules = governing(context, subject, record);
+    // Each scheme declares its own window and deadline; a record judged under several gets the most generous.
+    const windowDays = Math.max(...rules.map((g) => g.version.catalog.scheme.objectionWindowDays));
+    const reviewDays = Math.max(...rules.map((g) => g.version.catalog.scheme.objectionReviewWorkingDays));
+    if (rules.length === 0) throw new Error(`record ${record.id} has no rule in force`);
+    // The window runs from the first notice of the record's effects (when the subject was told), else from when
+    // it was recorded.
+    const notices = await tx.noticesOfRecord(subject.key, record.id);
+    const toldAtMs = notices[0]?.createdAtMs ?? record.recordedAtMs;
+    const windowClosesAtMs = toldAtMs + windowDays * dayMs;
+    if (options.nowMs >= windowClosesAtMs) {
+      return fail(
+        'objection_window_closed',
+        `the window to object to record ${record.id} closed at ${isoFromMs(windowClosesAtMs)} (${windowDays} days from the notice of ${isoFromMs(toldAtMs)})`,
+        'recordId',
+      );
+    }
+    if (await tx.openObjectionOf(record.id)) {
+      return fail('objection_exists', `record ${record.id} already has an open objection`, 'recordId');
+    }
+    const jurisdiction = rules[0]?.version.catalog.scheme.jurisdiction ?? subject.region ?? '000000';
+    const calendar = await calendarFor(context, jurisdiction);
+    const objection = await tx.insertObjection({
+      subject: subject.key,
+      recordId: record.id,
+      filedAtMs: options.nowMs,
+      filedBy: filer,
+      grounds,
+      windowClosesAtMs,
+      reviewDueAtMs: addWorkingDays(calendar, options.nowMs, reviewDays),
+      status: 'open',
+    });
+    await tx.insertNotices(
+      [
+        objectionNotice(
+          { kind: 'objection.filed', reviewDueAtMs: objection.reviewDueAtMs },
+          objection,
+          record,
+          ruleInfo(rules[0], record),
+        ),
+      ],
+      options.nowMs,
+    );
+    const event = {
+      atMs: options.nowMs,
+      kind: 'objection.filed',
+      actor: options.actor,
+      subject: subject.key,
+      payload: {
+        objectionId: objection.id,
+        recordId: record.id,
+        filedBy: filer,
+        reviewDueAtMs: objection.reviewDueAtMs,
+      },
+    };
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    return ok(objection);
+  });
+  return result;
+}
+
+export async function decideObjection(
+  context: AppContext,
+  request: {
+    readonly objectionId: number;
+    readonly outcome: 'upheld' | 'overturned';
+    readonly reasons: string;
+    readonly reviewer: string;
+    /** The agency the reviewer works for, if any: they may not decide that agency's records. */
+    readonly reviewerAgency?: string;
+  },
+  options: { readonly nowMs: number },
+): Promise<Result<Objection>> {
+  const reasons = request.reasons.trim();
+  if (reasons === '' || reasons.length > reasonLengthMax) {
+    return fail('invalid_reasons', `reasons are required, at most ${reasonLengthMax} characters`, 'reasons');
+  }
+  let changed: SubjectId[] = [];
+  const result = await context.store.transaction(async (tx): Promise<Result<Objection>> => {
+    const objection = await tx.objection(request.objectionId);
+    if (objection === undefined) return fail('objection_not_found', `no objection ${request.objectionId}`, 'id');
+    if (objection.status !== 'open') {
+      return fail('objection_decided', `objection ${objection.id} was already decided (${objection.status})`, 'id');
+    }
+    const { record } = await findRecord(tx, objection.subject, objection.recordId);
+    if (record === undefined) throw new Error(`objection ${objection.id} names a missing record`);
+    if (request.reviewerAgency !== undefined && request.reviewerAgency === record.agency) {
+      return fail(
+        'reviewer_conflict',
+        `a reviewer of ${record.agency} may not decide an objection to a record ${record.agency} filed`,
+        'reviewer',
+      );
+    }
+    let retractionRecordId: number | undefined;
+    if (request.outcome === 'overturned') {
+      const retraction = await retractWithin(
+        context,
+        tx,
+        record,
+        `objection-${objection.id}`,
+        `objection ${objection.id} overturned: ${reasons}`,
+        options.nowMs,
+        request.reviewer,
+      );
+      retractionRecordId = retraction.stored.id;
+      changed = [retraction.subject];
+    }
+    const decided: Objection = {
+      ...objection,
+      status: request.outcome,
+      decidedAtMs: options.nowMs,
+      decidedBy: request.reviewer,
+      decisionReasons: reasons,
+      ...(retractionRecordId === undefined ? {} : { retractionRecordId }),
+    };
+    await tx.updateObjection(decided);
+    const subject = parseSubjectId(objection.subject);
+    const rules = subject.ok ? governing(context, subject.value, record) : [];
+    await tx.insertNotices(
+      [
+        objectionNotice(
+          { kind: 'objection.decided', outcome: request.outcome, reasons },
+          objection,
+          record,
+          ruleInfo(rules[0], record),
+        ),
+      ],
+      options.nowMs,
+    );
+    const event = {
+      atMs: options.nowMs,
+      kind: 'objection.decided',
+      actor: request.reviewer,
+      subject: objection.subject,
+      payload: {
+        objectionId: objection.id,
+        recordId: record.id,
+        outcome: request.outcome,
+        ...(retractionRecordId === undefined ? {} : { retractionRecordId }),
+      },
+    };
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    return ok(decided);
+  });
+  await notifySubjectsChanged(context, changed);
+  return result;
+}
