@@ -9,6 +9,7 @@ import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import type { RecordFact } from '../core/record.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { standingAt, type Standing } from '../core/standing.ts';
+import type { Objection } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 
@@ -16,6 +17,8 @@ export interface Explanation {
   readonly subject: SubjectId;
   readonly standing: Standing;
   readonly records: readonly RecordFact[];
+  /** Objections to the subject's records; an open one marks its record disputed. */
+  readonly objections: readonly Objection[];
 }
 
 export async function standingOf(context: AppContext, subject: SubjectId, atMs: number): Promise<Standing> {
@@ -36,7 +39,8 @@ export async function explain(context: AppContext, subjectText: string, atMs: nu
   if (!parsed.ok) return parsed;
   const standing = await standingOf(context, parsed.value, atMs);
   const records = await context.store.recordsOf(parsed.value.key);
-  return ok({ subject: parsed.value, standing, records });
+  const objections = await context.store.objectionsOf(parsed.value.key);
+  return ok({ subject: parsed.value, standing, records, objections });
 }
 
 export interface DecisionMade extends Decision {

@@ -111,8 +111,12 @@ export function formatExplanation(e: Explanation, catalogs: CatalogSet): string 
       `    legal basis: ${m.legalBasis}`,
     );
   }
+  const disputed = new Map(e.objections.filter((o) => o.status === 'open').map((o) => [o.recordId, o]));
   lines.push('', `Records (${records.length}):`);
   for (const r of records) {
+    const objection = disputed.get(r.id);
+    if (objection)
+      lines.push(`  #${r.id} DISPUTED: objection ${objection.id} open, decision due ${day(objection.reviewDueAtMs)}`);
     const extra = [
       r.amount === undefined ? '' : `amount ${r.amount}`,
       r.caseRef ?? '',

@@ -15,6 +15,7 @@ import { createToken, revokeToken } from '../app/tokens.ts';
 import { startService } from '../http/start.ts';
 import { webhookChannel } from '../delivery/webhook-channel.ts';
 import { createDemo } from '../app/demo.ts';
+import { decideObjection, fileObjection } from '../app/objections.ts';
 import { rebuild } from '../app/rebuild.ts';
 import { summarize } from '../app/summary.ts';
 import { DatabaseMissingError } from '../store/ports.ts';
@@ -53,6 +54,12 @@ Commands:
   check SUBJECT ACTION [--at ISO]  decide whether SUBJECT may do ACTION
   explain SUBJECT [--at ISO]     scores, grades, listings, measures and the records behind them
   notices SUBJECT [--limit N]    what the subject has been told: every effect, adverse or not, newest first
+  object SUBJECT RECORD_ID --grounds TEXT [--filed-by ID]
+                                 file an objection to a record for the subject (within the scheme's window)
+  objections [--status open|upheld|overturned] [--overdue]
+                                 objections by review deadline; overdue ones flagged
+  decide-objection ID --outcome upheld|overturned --reasons TEXT --reviewer NAME [--reviewer-agency ID]
+                                 decide an objection (overturned: the record is retracted, all recomputed)
   lists [LIST] [--limit N] [--unmasked] [--at ISO]
                                  lists and their current members (identifiers masked)
   import FILE [--agency ID]      import records from NDJSON or CSV
@@ -384,6 +391,106 @@ async function run(argv: string[]): Promise<void> {
                     `#${n.id} ${isoFromMs(n.createdAtMs)} ${n.kind}${n.adverse ? ' (adverse)' : ''}\n  ${n.text.en}\n  ${n.text['zh-CN']}`,
                 )
                 .join('\n'),
+        );
+      });
+      return;
+    }
+    case 'object': {
+      const { values, positionals } = parse(rest, { grounds: { type: 'string' }, 'filed-by': { type: 'string' } });
+      expectPositionals(positionals, ['SUBJECT', 'RECORD_ID']);
+      const recordId = Number(positionals[1]);
+      if (!Number.isInteger(recordId) || recordId < 1)
+        throw new UsageError('bad_arguments', `RECORD_ID must be a record number, not ${String(positionals[1])}`);
+      if (typeof values.grounds !== 'string') throw new UsageError('bad_arguments', 'object needs --grounds TEXT');
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const filed = await fileObjection(
+          context,
+          {
+            subject: String(positionals[0]),
+            recordId,
+            grounds: values.grounds as string,
+            ...(typeof values['filed-by'] === 'string' ? { filedBy: values['filed-by'] } : {}),
+          },
+          { nowMs, actor: 'cli' },
+        );
+        if (!filed.ok) throw new UsageError(filed.problem.code, filed.problem.message);
+        print(
+          values,
+          filed.value,
+          () =>
+            `objection ${filed.value.id} filed against record ${recordId}; decision due by ${isoFromMs(filed.value.reviewDueAtMs)}`,
+        );
+      });
+      return;
+    }
+    case 'objections': {
+      const { values, positionals } = parse(rest, {
+        status: { type: 'string' },
+        overdue: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+      });
+      expectPositionals(positionals, []);
+      const status = values.status;
+      if (status !== undefined && status !== 'open' && status !== 'upheld' && status !== 'overturned') {
+        throw new UsageError('bad_arguments', '--status must be open, upheld or overturned');
+      }
+      const nowMs = instantOption(values, 'now', clockMs);
+      const limit = positiveInteger(values, 'limit', 100, listMembersPageMax);
+      await withContext(values, async (context) => {
+        const list = await context.store.objections({
+          ...(values.overdue ? { status: 'open' as const, dueBeforeMs: nowMs } : status ? { status } : {}),
+          limit,
+        });
+        print(values, list, () =>
+          list.length === 0
+            ? 'no objections'
+            : list
+                .map(
+                  (o) =>
+                    `#${o.id} ${o.status}${o.status === 'open' && nowMs >= o.reviewDueAtMs ? ' OVERDUE' : ''}  record ${o.recordId} of ${o.subject}  due ${isoFromMs(o.reviewDueAtMs)}  ${o.grounds}`,
+                )
+                .join('\n'),
+        );
+      });
+      return;
+    }
+    case 'decide-objection': {
+      const { values, positionals } = parse(rest, {
+        outcome: { type: 'string' },
+        reasons: { type: 'string' },
+        reviewer: { type: 'string' },
+        'reviewer-agency': { type: 'string' },
+      });
+      expectPositionals(positionals, ['ID']);
+      const id = Number(positionals[0]);
+      if (!Number.isInteger(id) || id < 1)
+        throw new UsageError('bad_arguments', `ID must be an objection number, not ${String(positionals[0])}`);
+      const outcome = values.outcome;
+      if (outcome !== 'upheld' && outcome !== 'overturned')
+        throw new UsageError('bad_arguments', '--outcome must be upheld or overturned');
+      if (typeof values.reasons !== 'string' || typeof values.reviewer !== 'string') {
+        throw new UsageError('bad_arguments', 'decide-objection needs --reasons TEXT and --reviewer NAME');
+      }
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const decided = await decideObjection(
+          context,
+          {
+            objectionId: id,
+            outcome,
+            reasons: values.reasons as string,
+            reviewer: values.reviewer as string,
+            ...(typeof values['reviewer-agency'] === 'string' ? { reviewerAgency: values['reviewer-agency'] } : {}),
+          },
+          { nowMs },
+        );
+        if (!decided.ok) throw new UsageError(decided.problem.code, decided.problem.message);
+        print(
+          values,
+          decided.value,
+          () =>
+            `objection ${id} ${decided.value.status}${decided.value.retractionRecordId ? `; record retracted by record ${decided.value.retractionRecordId}` : ''}`,
         );
       });
       return;

@@ -137,9 +137,11 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
     async (request) => {
       const explained = await explain(context, request.params.subject, atOf(request.query.at));
       if (!explained.ok) throw fromProblem({ ...explained.problem, field: 'subject' });
+      // A record with an open objection is disputed, and shown so.
+      const disputed = new Set(explained.value.objections.filter((o) => o.status === 'open').map((o) => o.recordId));
       return {
         standing: presentStanding(explained.value.standing),
-        records: explained.value.records.map(presentRecord),
+        records: explained.value.records.map((r) => ({ ...presentRecord(r), disputed: disputed.has(r.id) })),
       };
     },
   );
