@@ -82,6 +82,7 @@ function publish(shape: SchemeShape, version: number, effectiveFromMs: number, r
         title: title(l.id),
         color: 'black' as const,
         maxTermDays: l.maxTermDays,
+        public: true,
         publicationDays: 365,
         legalBasis: 'Test basis, art. 2',
       })),

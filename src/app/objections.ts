@@ -99,7 +99,8 @@ export async function fileObjection(
     if (rules.length === 0) throw new Error(`record ${record.id} has no rule in force`);
     // The window runs from the first notice of the record's effects (when the subject was told), else from when
     // it was recorded.
-    const notices = await tx.noticesOfRecord(subject.key, record.id);
+    // Notices about objections themselves do not count: they cannot reopen a window.
+    const notices = (await tx.noticesOfRecord(subject.key, record.id)).filter((n) => !n.kind.startsWith('objection.'));
     const toldAtMs = notices[0]?.createdAtMs ?? record.recordedAtMs;
     const windowClosesAtMs = toldAtMs + windowDays * dayMs;
     if (options.nowMs >= windowClosesAtMs) {
@@ -176,7 +177,7 @@ export async function decideObjection(
     if (objection.status !== 'open') {
       return fail('objection_decided', `objection ${objection.id} was already decided (${objection.status})`, 'id');
     }
-    const { record } = await findRecord(tx, objection.subject, objection.recordId);
+    const { record, all } = await findRecord(tx, objection.subject, objection.recordId);
     if (record === undefined) throw new Error(`objection ${objection.id} names a missing record`);
     if (request.reviewerAgency !== undefined && request.reviewerAgency === record.agency) {
       return fail(
@@ -186,7 +187,11 @@ export async function decideObjection(
       );
     }
     let retractionRecordId: number | undefined;
-    if (request.outcome === 'overturned') {
+    // The agency may have retracted the record meanwhile: then the objection is overturned by that retraction.
+    const retractedAlready = all.find((r) => r.retracts === record.id);
+    if (request.outcome === 'overturned' && retractedAlready !== undefined) {
+      retractionRecordId = retractedAlready.id;
+    } else if (request.outcome === 'overturned') {
       const retraction = await retractWithin(
         context,
         tx,

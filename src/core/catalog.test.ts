@@ -53,6 +53,7 @@ function validDraft(): CatalogDraft {
           title: title('Dishonest judgment debtors'),
           color: 'black',
           maxTermDays: 1095,
+          public: true,
           publicationDays: 365,
           legalBasis: basis,
         },

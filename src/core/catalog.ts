@@ -103,6 +103,8 @@ const list = z.strictObject({
   title: localized,
   color: z.enum(['black', 'red']),
   maxTermDays: days(listingTermDaysMax),
+  /** Whether members are published, and for how long from the start of a listing (FACTS: 6 months to 3 years). */
+  public: z.boolean().default(true),
   publicationDays: days(publicationDaysMax),
   legalBasis,
 });

@@ -104,6 +104,7 @@ function greenChannelBanVersion(): CatalogVersion {
           title: title('Green channel withdrawn'),
           color: 'black',
           maxTermDays: 100,
+          public: true,
           publicationDays: 100,
           legalBasis: 'Test basis, art. 1',
         },

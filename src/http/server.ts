@@ -23,6 +23,7 @@ import { decisionRoutes } from './decisions/routes.ts';
 import { HttpError } from './errors.ts';
 import { listRoutes } from './lists/routes.ts';
 import { objectionRoutes } from './objections/routes.ts';
+import { publicRoutes } from './public/routes.ts';
 import { recordRoutes } from './records/routes.ts';
 import { redact } from './redact.ts';
 import type { Service } from './service.ts';
@@ -198,6 +199,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   auditRoutes(app, service);
   tokenRoutes(app, service);
   objectionRoutes(app, service);
+  publicRoutes(app, service);
   await app.ready();
   return app;
 }

@@ -39,6 +39,7 @@ export interface AuditEvent extends AuditEventInput {
 export interface ListMember {
   readonly subject: string;
   readonly list: string;
+  readonly version: number;
   readonly startMs: number;
   readonly endMs: number;
   readonly recordId: number;
@@ -198,7 +199,16 @@ export interface Store {
   catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined>;
   derivations(subjects: readonly string[]): Promise<Map<string, Derivation>>;
   /** Active members of a list at an instant, in subject order, after the given subject (for paging). */
-  listMembers(list: string, atMs: number, limit: number, afterSubject?: string): Promise<ListMember[]>;
+  /** With `startedAfterMs`, only listings that started after it (a publication period still running). */
+  listMembers(
+    list: string,
+    atMs: number,
+    limit: number,
+    afterSubject?: string,
+    startedAfterMs?: number,
+  ): Promise<ListMember[]>;
+  /** Records in force (not retractions, not retracted) per rule code and month (YYYY-MM, UTC) of effectiveAt. */
+  recordsPerRuleMonth(): Promise<{ readonly code: string; readonly month: string; readonly records: number }[]>;
   countListMembers(atMs: number): Promise<Map<string, number>>;
   summary(): Promise<StoreSummary>;
   /** Every subject with its kind, in key order, in pages: for summaries and index loading. */

@@ -103,6 +103,14 @@ const routes: readonly RouteCase[] = [
     allowedStatus: 200,
   },
   { method: 'GET', route: '/v1/objections', url: '/v1/objections', access: staff, allowedStatus: 200 },
+  {
+    method: 'GET',
+    route: '/v1/public/lists/:list/members',
+    url: '/v1/public/lists/court-defaulters/members',
+    access: 'public',
+    allowedStatus: 200,
+  },
+  { method: 'GET', route: '/v1/public/statistics', url: '/v1/public/statistics', access: 'public', allowedStatus: 200 },
   { method: 'GET', route: '/v1/objections/:id', url: '/v1/objections/999999', access: staff, allowedStatus: 404 },
   {
     method: 'POST',

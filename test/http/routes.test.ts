@@ -1614,6 +1614,8 @@ describe('GET /openapi.json', () => {
     'post /v1/decisions/batch',
     'get /v1/lists',
     'get /v1/lists/{list}/members',
+    'get /v1/public/lists/{list}/members',
+    'get /v1/public/statistics',
     'get /v1/records',
     'post /v1/records',
     'post /v1/records/{agencyRef}/retraction',
@@ -1635,6 +1637,8 @@ describe('GET /openapi.json', () => {
     'get /v1/catalogs/{scheme}/versions',
     'get /v1/catalogs/{scheme}/versions/{version}',
     'get /v1/lists',
+    'get /v1/public/lists/{list}/members',
+    'get /v1/public/statistics',
   ];
   const documentShape = z.object({
     openapi: z.string(),

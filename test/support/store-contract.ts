@@ -179,6 +179,7 @@ function richDerivationOf(subject: SubjectId): Derivation {
 function memberOf(subject: SubjectId, listing: Listing): ListMember {
   return {
     subject: subject.key,
+    version: listing.version,
     list: listing.list,
     startMs: listing.startMs,
     endMs: listing.endMs,

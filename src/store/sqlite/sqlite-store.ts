@@ -637,28 +637,46 @@ class SqliteStore implements Store {
     };
   }
 
-  async listMembers(list: string, atMs: number, limit: number, afterSubject = ''): Promise<ListMember[]> {
+  async listMembers(
+    list: string,
+    atMs: number,
+    limit: number,
+    afterSubject = '',
+    startedAfterMs = Number.MIN_SAFE_INTEGER,
+  ): Promise<ListMember[]> {
     // One row per subject: of its active listings on this list, the one that ends last (ties: the earliest record).
     return this.#reader
       .all(
-        `SELECT subject, list, start_ms, end_ms, record_id, code FROM (
+        `SELECT subject, list, version, start_ms, end_ms, record_id, code FROM (
            SELECT *, ROW_NUMBER() OVER (PARTITION BY subject ORDER BY end_ms DESC, record_id) AS n
-           FROM listings WHERE list = ? AND start_ms <= ? AND end_ms > ? AND subject > ?
+           FROM listings WHERE list = ? AND start_ms <= ? AND end_ms > ? AND subject > ? AND start_ms > ?
          ) WHERE n = 1 ORDER BY subject LIMIT ?`,
         list,
         atMs,
         atMs,
         afterSubject,
+        startedAfterMs,
         limit,
       )
       .map((row) => ({
         subject: str(row.subject),
         list: str(row.list),
+        version: num(row.version),
         startMs: num(row.start_ms),
         endMs: num(row.end_ms),
         recordId: num(row.record_id),
         code: str(row.code),
       }));
+  }
+
+  async recordsPerRuleMonth(): Promise<{ code: string; month: string; records: number }[]> {
+    return this.#reader
+      .all(
+        `SELECT code, strftime('%Y-%m', effective_at_ms / 1000, 'unixepoch') AS month, COUNT(*) AS n FROM records
+         WHERE retracts IS NULL AND id NOT IN (SELECT retracts FROM records WHERE retracts IS NOT NULL)
+         GROUP BY code, month ORDER BY code, month`,
+      )
+      .map((row) => ({ code: str(row.code), month: str(row.month), records: num(row.n) }));
   }
 
   async countListMembers(atMs: number): Promise<Map<string, number>> {
