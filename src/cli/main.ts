@@ -14,6 +14,7 @@ import { checkAction, explain } from '../app/decisions.ts';
 import { createToken, revokeToken } from '../app/tokens.ts';
 import { startService } from '../http/start.ts';
 import { webhookChannel } from '../delivery/webhook-channel.ts';
+import { accessLog, exportSubject } from '../app/data-rights.ts';
 import { createDemo } from '../app/demo.ts';
 import { decideObjection, fileObjection } from '../app/objections.ts';
 import { rebuild } from '../app/rebuild.ts';
@@ -54,6 +55,8 @@ Commands:
   check SUBJECT ACTION [--at ISO]  decide whether SUBJECT may do ACTION
   explain SUBJECT [--at ISO]     scores, grades, listings, measures and the records behind them
   notices SUBJECT [--limit N]    what the subject has been told: every effect, adverse or not, newest first
+  export SUBJECT                 everything held about the subject, as JSON (logged in its access log)
+  access-log SUBJECT             who read the subject's data and when
   object SUBJECT RECORD_ID --grounds TEXT [--filed-by ID]
                                  file an objection to a record for the subject (within the scheme's window)
   objections [--status open|upheld|overturned] [--overdue]
@@ -391,6 +394,32 @@ async function run(argv: string[]): Promise<void> {
                     `#${n.id} ${isoFromMs(n.createdAtMs)} ${n.kind}${n.adverse ? ' (adverse)' : ''}\n  ${n.text.en}\n  ${n.text['zh-CN']}`,
                 )
                 .join('\n'),
+        );
+      });
+      return;
+    }
+    case 'export': {
+      const { values, positionals } = parse(rest);
+      expectPositionals(positionals, ['SUBJECT']);
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const exported = await exportSubject(context, String(positionals[0]), { nowMs, actor: 'cli' });
+        if (!exported.ok) throw new UsageError(exported.problem.code, exported.problem.message);
+        process.stdout.write(`${JSON.stringify(exported.value, null, 2)}\n`);
+      });
+      return;
+    }
+    case 'access-log': {
+      const { values, positionals } = parse(rest);
+      expectPositionals(positionals, ['SUBJECT']);
+      const subject = parseSubjectId(String(positionals[0]));
+      if (!subject.ok) throw new UsageError(subject.problem.code, subject.problem.message);
+      await withContext(values, async (context) => {
+        const entries = await accessLog(context, subject.value.key);
+        print(values, entries, () =>
+          entries.length === 0
+            ? `nobody has read ${subject.value.key}'s data`
+            : entries.map((a) => `${isoFromMs(a.atMs)}  ${a.actor.padEnd(20)} ${a.what}`).join('\n'),
         );
       });
       return;

@@ -220,6 +220,8 @@ export interface Store {
   /** Every stored derivation, in subject order, in pages. */
   scanDerivations(pageSize: number): AsyncIterable<Derivation[]>;
   auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]>;
+  /** The audit events that name a subject, newest first: its access log and history. */
+  auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]>;
   close(): Promise<void>;
 }
 

@@ -105,6 +105,20 @@ const routes: readonly RouteCase[] = [
   { method: 'GET', route: '/v1/objections', url: '/v1/objections', access: staff, allowedStatus: 200 },
   {
     method: 'GET',
+    route: '/v1/subjects/:subject/export',
+    url: `/v1/subjects/${ids.defaulter}/export`,
+    access: staff,
+    allowedStatus: 200,
+  },
+  {
+    method: 'GET',
+    route: '/v1/subjects/:subject/access-log',
+    url: `/v1/subjects/${ids.defaulter}/access-log`,
+    access: staff,
+    allowedStatus: 200,
+  },
+  {
+    method: 'GET',
     route: '/v1/public/lists/:list/members',
     url: '/v1/public/lists/court-defaulters/members',
     access: 'public',

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isoFromMs } from '../../core/time.ts';
-import { staff } from '../auth.ts';
+import { principalOf, staff } from '../auth.ts';
 import { notFound } from '../errors.ts';
 import { errors, isoInstant, localized, pageLimit } from '../schema.ts';
 import type { Service } from '../service.ts';
@@ -91,6 +91,17 @@ export function listRoutes(app: FastifyInstance, service: Service): void {
       if (!context.catalogs.list(list))
         throw notFound('unknown_list', `no list ${list}; lists: ${context.catalogs.listIds.join(', ')}`);
       const members = await context.store.listMembers(list, clock(), request.query.limit, request.query.after);
+      // Staff see members unmasked: each member's access log says so.
+      const actor = principalOf(request).name;
+      await service.decisionLog.append(
+        members.map((m) => ({
+          atMs: clock(),
+          kind: 'data.read',
+          actor,
+          subject: m.subject,
+          payload: { route: `/v1/lists/${list}/members` },
+        })),
+      );
       const last = members.at(-1);
       return {
         list,

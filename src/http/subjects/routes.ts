@@ -1,12 +1,13 @@
 /** A subject's standing and its explanation, for staff. Read from the store, at now or a given instant. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { accessLog, exportSubject } from '../../app/data-rights.ts';
 import { explain } from '../../app/decisions.ts';
 import { parseSubjectId } from '../../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../../core/time.ts';
 import type { Notice } from '../../store/ports.ts';
-import { staff } from '../auth.ts';
+import { principalOf, staff } from '../auth.ts';
 import { fromProblem } from '../errors.ts';
 import { presentRecord, presentStanding } from '../present.ts';
 import { errors, isoInstant, localized, pageLimit, subjectText } from '../schema.ts';
@@ -64,8 +65,19 @@ const standing = z
   .meta({ id: 'Standing', description: 'scores, grades, listings and measures per scheme' });
 
 export function subjectRoutes(app: FastifyInstance, service: Service): void {
-  const { context, clock } = service;
+  const { context, clock, decisionLog } = service;
   const api = app.withTypeProvider<ZodTypeProvider>();
+  // Every read of a subject's data is in its access log (batched like decisions).
+  const logRead = (request: FastifyRequest, subject: string) =>
+    decisionLog.append([
+      {
+        atMs: clock(),
+        kind: 'data.read',
+        actor: principalOf(request).name,
+        subject,
+        payload: { route: request.routeOptions.url ?? '' },
+      },
+    ]);
   const atOf = (at: string | undefined) => {
     if (at === undefined) return clock();
     const parsed = parseInstant(at, 'at');
@@ -88,6 +100,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
     async (request) => {
       const explained = await explain(context, request.params.subject, atOf(request.query.at));
       if (!explained.ok) throw fromProblem({ ...explained.problem, field: 'subject' });
+      await logRead(request, explained.value.subject.key);
       return presentStanding(explained.value.standing);
     },
   );
@@ -111,6 +124,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
       const subject = parseSubjectId(request.params.subject);
       if (!subject.ok) throw fromProblem({ ...subject.problem, field: 'subject' });
       const notices = await context.store.noticesOf(subject.value.key, request.query.limit, request.query.before);
+      await logRead(request, subject.value.key);
       const last = notices.at(-1);
       return {
         notices: notices.map(presentNotice),
@@ -137,12 +151,74 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
     async (request) => {
       const explained = await explain(context, request.params.subject, atOf(request.query.at));
       if (!explained.ok) throw fromProblem({ ...explained.problem, field: 'subject' });
+      await logRead(request, explained.value.subject.key);
       // A record with an open objection is disputed, and shown so.
       const disputed = new Set(explained.value.objections.filter((o) => o.status === 'open').map((o) => o.recordId));
       return {
         standing: presentStanding(explained.value.standing),
         records: explained.value.records.map((r) => ({ ...presentRecord(r), disputed: disputed.has(r.id) })),
       };
+    },
+  );
+
+  api.get(
+    '/v1/subjects/:subject/export',
+    {
+      config: { access: staff },
+      schema: {
+        summary: 'Everything Credence holds about the subject, for the subject (data rights)',
+        tags: ['subjects'],
+        params,
+        response: { 200: z.object({}).passthrough().meta({ id: 'SubjectExport' }), ...errors(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      await decisionLog.flush();
+      const exported = await exportSubject(context, request.params.subject, {
+        nowMs: clock(),
+        actor: principalOf(request).name,
+      });
+      if (!exported.ok) throw fromProblem({ ...exported.problem, field: 'subject' });
+      const e = exported.value;
+      void reply.header('content-disposition', `attachment; filename="credence-export.json"`);
+      return {
+        subject: e.subject,
+        exportedAt: isoFromMs(e.exportedAtMs),
+        standing: presentStanding(e.standing),
+        records: e.records.map(presentRecord),
+        derivation: e.derivation,
+        notices: e.notices.map(presentNotice),
+        objections: e.objections,
+        relations: e.relations,
+        accessLog: e.accessLog.map((a) => ({ at: isoFromMs(a.atMs), kind: a.kind, actor: a.actor, what: a.what })),
+      };
+    },
+  );
+
+  api.get(
+    '/v1/subjects/:subject/access-log',
+    {
+      config: { access: staff },
+      schema: {
+        summary: 'Who read the subject’s data and when: staff reads, decisions, exports; newest first',
+        tags: ['subjects'],
+        params,
+        response: {
+          200: z.object({
+            accessLog: z.array(z.object({ at: isoInstant, kind: z.string(), actor: z.string(), what: z.string() })),
+          }),
+          ...errors(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const subject = parseSubjectId(request.params.subject);
+      if (!subject.ok) throw fromProblem({ ...subject.problem, field: 'subject' });
+      // Reads still queued are written first, so the log is complete up to this request.
+      await decisionLog.flush();
+      const entries = await accessLog(context, subject.value.key);
+      await logRead(request, subject.value.key);
+      return { accessLog: entries.map((a) => ({ at: isoFromMs(a.atMs), kind: a.kind, actor: a.actor, what: a.what })) };
     },
   );
 }

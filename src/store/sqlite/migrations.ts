@@ -178,4 +178,11 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE UNIQUE INDEX one_open_objection_per_record ON objections (record_id) WHERE status = 'open';
     `,
   },
+  {
+    name: '0006-access-log',
+    sql: `
+      -- Who read a subject's data, and when: the audit events that name the subject.
+      CREATE INDEX audit_events_by_subject ON audit_events (subject, seq) WHERE subject IS NOT NULL;
+    `,
+  },
 ];

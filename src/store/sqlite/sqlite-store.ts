@@ -747,6 +747,12 @@ class SqliteStore implements Store {
     }
   }
 
+  async auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]> {
+    return this.#reader
+      .all('SELECT * FROM audit_events WHERE subject = ? ORDER BY seq DESC LIMIT ?', subject, limit)
+      .map(auditFromRow);
+  }
+
   async auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]> {
     return this.#reader
       .all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit)
