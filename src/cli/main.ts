@@ -17,6 +17,7 @@ import { webhookChannel } from '../delivery/webhook-channel.ts';
 import { accessLog, exportSubject } from '../app/data-rights.ts';
 import { createDemo } from '../app/demo.ts';
 import { decideObjection, fileObjection } from '../app/objections.ts';
+import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
 import { summarize } from '../app/summary.ts';
 import { DatabaseMissingError } from '../store/ports.ts';
@@ -61,6 +62,11 @@ Commands:
                                  file an objection to a record for the subject (within the scheme's window)
   objections [--status open|upheld|overturned] [--overdue]
                                  objections by review deadline; overdue ones flagged
+  repair SUBJECT RECORD_ID [--list LIST] --conditions C,... --statement TEXT
+                                 apply to end a listing (name its list) or a direct grade early
+  repairs [--status open|approved|refused] [--overdue]
+                                 repair applications by review deadline
+  decide-repair ID --outcome approved|refused --reasons TEXT --reviewer NAME
   decide-objection ID --outcome upheld|overturned --reasons TEXT --reviewer NAME [--reviewer-agency ID]
                                  decide an objection (overturned: the record is retracted, all recomputed)
   lists [LIST] [--limit N] [--unmasked] [--at ISO]
@@ -521,6 +527,101 @@ async function run(argv: string[]): Promise<void> {
           () =>
             `objection ${id} ${decided.value.status}${decided.value.retractionRecordId ? `; record retracted by record ${decided.value.retractionRecordId}` : ''}`,
         );
+      });
+      return;
+    }
+    case 'repair': {
+      const { values, positionals } = parse(rest, {
+        list: { type: 'string' },
+        conditions: { type: 'string' },
+        statement: { type: 'string' },
+      });
+      expectPositionals(positionals, ['SUBJECT', 'RECORD_ID']);
+      const recordId = Number(positionals[1]);
+      if (!Number.isInteger(recordId) || recordId < 1)
+        throw new UsageError('bad_arguments', `RECORD_ID must be a record number, not ${String(positionals[1])}`);
+      if (typeof values.conditions !== 'string' || typeof values.statement !== 'string') {
+        throw new UsageError('bad_arguments', 'repair needs --conditions C,... and --statement TEXT');
+      }
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const applied = await applyRepair(
+          context,
+          {
+            subject: String(positionals[0]),
+            recordId,
+            conditions: (values.conditions as string).split(','),
+            statement: values.statement as string,
+            ...(typeof values.list === 'string' ? { list: values.list } : {}),
+          },
+          { nowMs, actor: 'cli' },
+        );
+        if (!applied.ok) throw new UsageError(applied.problem.code, applied.problem.message);
+        print(
+          values,
+          applied.value,
+          () =>
+            `repair application ${applied.value.id} filed; decision due by ${isoFromMs(applied.value.reviewDueAtMs)}`,
+        );
+      });
+      return;
+    }
+    case 'repairs': {
+      const { values, positionals } = parse(rest, {
+        status: { type: 'string' },
+        overdue: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+      });
+      expectPositionals(positionals, []);
+      const status = values.status;
+      if (status !== undefined && status !== 'open' && status !== 'approved' && status !== 'refused') {
+        throw new UsageError('bad_arguments', '--status must be open, approved or refused');
+      }
+      const nowMs = instantOption(values, 'now', clockMs);
+      const limit = positiveInteger(values, 'limit', 100, listMembersPageMax);
+      await withContext(values, async (context) => {
+        const list = await context.store.repairs({
+          ...(values.overdue ? { status: 'open' as const, dueBeforeMs: nowMs } : status ? { status } : {}),
+          limit,
+        });
+        print(values, list, () =>
+          list.length === 0
+            ? 'no repair applications'
+            : list
+                .map(
+                  (r) =>
+                    `#${r.id} ${r.status}${r.status === 'open' && nowMs >= r.reviewDueAtMs ? ' OVERDUE' : ''}  record ${r.recordId}${r.list ? ` on ${r.list}` : ''} of ${r.subject}  due ${isoFromMs(r.reviewDueAtMs)}`,
+                )
+                .join('\n'),
+        );
+      });
+      return;
+    }
+    case 'decide-repair': {
+      const { values, positionals } = parse(rest, {
+        outcome: { type: 'string' },
+        reasons: { type: 'string' },
+        reviewer: { type: 'string' },
+      });
+      expectPositionals(positionals, ['ID']);
+      const id = Number(positionals[0]);
+      if (!Number.isInteger(id) || id < 1)
+        throw new UsageError('bad_arguments', `ID must be a repair application number, not ${String(positionals[0])}`);
+      const outcome = values.outcome;
+      if (outcome !== 'approved' && outcome !== 'refused')
+        throw new UsageError('bad_arguments', '--outcome must be approved or refused');
+      if (typeof values.reasons !== 'string' || typeof values.reviewer !== 'string') {
+        throw new UsageError('bad_arguments', 'decide-repair needs --reasons TEXT and --reviewer NAME');
+      }
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const decided = await decideRepair(
+          context,
+          { repairId: id, outcome, reasons: values.reasons as string, reviewer: values.reviewer as string },
+          { nowMs },
+        );
+        if (!decided.ok) throw new UsageError(decided.problem.code, decided.problem.message);
+        print(values, decided.value, () => `repair application ${id} ${decided.value.status}`);
       });
       return;
     }

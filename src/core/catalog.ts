@@ -76,6 +76,23 @@ const effect = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('reset') }),
 ]);
 
+/** The conditions a repair application must affirm (FACTS.md, "Publication periods, repair and objections"). */
+export const repairConditions = [
+  'obligation_performed',
+  'minimum_period_served',
+  'course_passed',
+  'commitment_signed',
+] as const;
+
+/** When and how what a rule or a list brought may end early on application. */
+const repair = z.strictObject({
+  /** The listing or direct grade must have run at least this long before an application. */
+  minimumDays: z.number().int().min(0).max(listingTermDaysMax),
+  conditions: z.array(z.enum(repairConditions)).min(1),
+  /** The reviewer decides within this many working days (e.g. 10, the 2025 plan's feedback deadline). */
+  reviewWorkingDays: days(objectionWindowDaysMax),
+});
+
 const rule = z.strictObject({
   code: id,
   title: localized,
@@ -96,6 +113,8 @@ const rule = z.strictObject({
     .optional(),
   /** Where the catalog departs from or fills a gap in the real-world model, it says so here. */
   note: z.string().max(legalBasisLengthMax).optional(),
+  /** Repair of a direct grade this rule sets. */
+  repair: repair.optional(),
 });
 
 const list = z.strictObject({
@@ -107,6 +126,8 @@ const list = z.strictObject({
   public: z.boolean().default(true),
   publicationDays: days(publicationDaysMax),
   legalBasis,
+  /** Repair of a listing on this list. */
+  repair: repair.optional(),
 });
 
 const measure = z.strictObject({
@@ -172,6 +193,7 @@ export type Effect = Rule['effects'][number];
 export type ListDefinition = Scheme['lists'][number];
 export type Measure = CatalogDraft['measures'][number];
 export type Category = (typeof categories)[number];
+export type RepairPolicy = NonNullable<Rule['repair']>;
 
 /** A published, immutable catalog version. */
 export interface CatalogVersion {
@@ -258,6 +280,12 @@ export function validateCatalog(catalog: CatalogDraft): Result<CatalogDraft> {
 
   for (const [i, r] of rules.entries()) {
     const at = `rules.${i}`;
+    if (r.repair && !r.effects.some((e) => e.kind === 'grade')) {
+      return bad(
+        `${at}.repair`,
+        'a rule’s repair ends the direct grade it sets; declare a listing’s repair on its list',
+      );
+    }
     if (r.repeat && r.repeat.multiplierMax < r.repeat.multiplier) {
       return bad(`${at}.repeat`, 'multiplierMax must be at least multiplier');
     }

@@ -39,7 +39,9 @@ export interface GradeEntry {
   readonly code: string;
   readonly grade: string;
   readonly fromMs: number;
-  readonly untilMs: number;
+  untilMs: number;
+  /** The repair record that ended this grade early, if any. */
+  endedBy?: number;
 }
 
 export interface Listing {
@@ -141,6 +143,10 @@ export function deriveSubject(
 
   for (const record of facts) {
     assert(record.subject === subject, `record ${record.id} is not about ${subject}`);
+    if (record.ends !== undefined) {
+      endEarly(derivation, record);
+      continue;
+    }
     const judged = catalogs.judge(record.code, kind, record.effectiveAtMs);
     // A stored record was judged when it was submitted, and the versions in force at its instant cannot change.
     assert(
@@ -150,6 +156,23 @@ export function deriveSubject(
     for (const application of judged.value) applyRecord(derivation, application, record);
   }
   return derivation;
+}
+
+/** A repair approved: the listings and direct grades the named record brought, still in force, end now. */
+function endEarly(derivation: Derivation, repair: RecordFact) {
+  const t = repair.effectiveAtMs;
+  for (const listing of derivation.listings) {
+    if (listing.recordId === repair.ends && isActive(listing.startMs, listing.endMs, t)) {
+      listing.endMs = t;
+      listing.endedBy = repair.id;
+    }
+  }
+  for (const grade of derivation.grades) {
+    if (grade.recordId === repair.ends && isActive(grade.fromMs, grade.untilMs, t)) {
+      grade.untilMs = t;
+      grade.endedBy = repair.id;
+    }
+  }
 }
 
 function applyRecord(derivation: Derivation, application: RuleApplication, record: RecordFact) {

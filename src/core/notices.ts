@@ -24,7 +24,9 @@ export type NoticeKind =
   | 'points.withdrawn'
   | 'grade.changed'
   | 'objection.filed'
-  | 'objection.decided';
+  | 'objection.decided'
+  | 'repair.applied'
+  | 'repair.decided';
 
 type Localized = { readonly 'zh-CN': string; readonly en: string };
 
@@ -363,6 +365,59 @@ export function objectionNotice(
     details: {
       objection: objection.id,
       ...(step.kind === 'objection.filed'
+        ? { reviewDue: step.reviewDueAtMs }
+        : { outcome: step.outcome, reasons: step.reasons }),
+    },
+    measures: [],
+    text: { 'zh-CN': what.zh, en: what.en },
+  };
+}
+
+/** The steps of a repair application, told to the subject: received (and by when decided), and the decision. */
+export function repairNotice(
+  step:
+    | { readonly kind: 'repair.applied'; readonly reviewDueAtMs: number }
+    | { readonly kind: 'repair.decided'; readonly outcome: 'approved' | 'refused'; readonly reasons: string },
+  repair: { readonly id: number; readonly subject: string; readonly list?: string },
+  record: RecordFact,
+  rule: { readonly scheme: string; readonly version: number; readonly title: Localized; readonly legalBasis: string },
+): NoticeDraft {
+  const target =
+    repair.list === undefined
+      ? { zh: '等级', en: 'grade' }
+      : { zh: `名单“${repair.list}”`, en: `listing on ${repair.list}` };
+  const what =
+    step.kind === 'repair.applied'
+      ? {
+          zh: `您就记录${record.id}（${rule.title['zh-CN']}）提出的信用修复申请（编号${repair.id}）已受理，将于${day(step.reviewDueAtMs)}前作出决定。`,
+          en: `Your repair application ${repair.id} for the ${target.en} from record ${record.id} (${rule.title.en}) was received and will be decided by ${day(step.reviewDueAtMs)}.`,
+        }
+      : step.outcome === 'approved'
+        ? {
+            zh: `您的信用修复申请（编号${repair.id}）已批准：${target.zh}提前结束。理由：${step.reasons}`,
+            en: `Your repair application ${repair.id} is approved: the ${target.en} ends early. Reasons: ${step.reasons}`,
+          }
+        : {
+            zh: `您的信用修复申请（编号${repair.id}）未获批准。理由：${step.reasons}`,
+            en: `Your repair application ${repair.id} is refused. Reasons: ${step.reasons}`,
+          };
+  return {
+    subject: repair.subject,
+    kind: step.kind,
+    // A refusal changes nothing already notified (and objectable); it is told, not a new adverse effect.
+    adverse: false,
+    scheme: rule.scheme,
+    version: rule.version,
+    recordId: record.id,
+    code: record.code,
+    rule: rule.title,
+    legalBasis: rule.legalBasis,
+    evidence: record.evidence,
+    effectiveAtMs: record.effectiveAtMs,
+    details: {
+      repair: repair.id,
+      ...(repair.list === undefined ? {} : { list: repair.list }),
+      ...(step.kind === 'repair.applied'
         ? { reviewDue: step.reviewDueAtMs }
         : { outcome: step.outcome, reasons: step.reasons }),
     },

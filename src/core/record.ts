@@ -45,6 +45,8 @@ export interface RecordFact extends RecordDraft {
   readonly recordedAtMs: number;
   /** For a retraction: the id of the record it withdraws. */
   readonly retracts?: number;
+  /** For an approved repair: the id of the record whose listings and direct grades end at this one's instant. */
+  readonly ends?: number;
 }
 
 export interface ValidatedRecord {

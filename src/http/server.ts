@@ -24,6 +24,7 @@ import { HttpError } from './errors.ts';
 import { listRoutes } from './lists/routes.ts';
 import { objectionRoutes } from './objections/routes.ts';
 import { publicRoutes } from './public/routes.ts';
+import { repairRoutes } from './repairs/routes.ts';
 import { recordRoutes } from './records/routes.ts';
 import { redact } from './redact.ts';
 import type { Service } from './service.ts';
@@ -200,6 +201,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   tokenRoutes(app, service);
   objectionRoutes(app, service);
   publicRoutes(app, service);
+  repairRoutes(app, service);
   await app.ready();
   return app;
 }

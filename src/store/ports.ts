@@ -121,6 +121,26 @@ export interface Objection {
   readonly retractionRecordId?: number;
 }
 
+export type RepairStatus = 'open' | 'approved' | 'refused';
+
+/** A subject's application to end a listing or a direct grade early, having met the declared conditions. */
+export interface Repair {
+  readonly id: number;
+  readonly subject: string;
+  readonly recordId: number;
+  /** The list, for a listing; absent for a direct grade. */
+  readonly list?: string;
+  readonly appliedAtMs: number;
+  readonly conditions: readonly string[];
+  readonly statement: string;
+  readonly reviewDueAtMs: number;
+  readonly status: RepairStatus;
+  readonly decidedAtMs?: number;
+  readonly decidedBy?: string;
+  readonly decisionReasons?: string;
+  readonly repairRecordId?: number;
+}
+
 export interface TransactionOptions {
   readonly durability?: 'disk' | 'process';
 }
@@ -144,13 +164,22 @@ export interface StoreTransaction {
   putRelations(relations: readonly Relation[]): Promise<void>;
   /** Stores records in order and returns them with their ids. */
   insertRecords(
-    records: readonly { readonly draft: RecordDraft; readonly recordedAtMs: number; readonly retracts?: number }[],
+    records: readonly {
+      readonly draft: RecordDraft;
+      readonly recordedAtMs: number;
+      readonly retracts?: number;
+      readonly ends?: number;
+    }[],
   ): Promise<RecordFact[]>;
   /** Replaces each subject's derived state (and its listings) with the given derivation. */
   putDerivations(derivations: readonly Derivation[]): Promise<void>;
   appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
   putToken(token: TokenRecord): Promise<void>;
   putCalendars(calendars: readonly CalendarRecord[]): Promise<void>;
+  insertRepair(repair: Omit<Repair, 'id'>): Promise<Repair>;
+  updateRepair(repair: Repair): Promise<void>;
+  repair(id: number): Promise<Repair | undefined>;
+  openRepairOf(recordId: number): Promise<Repair | undefined>;
   /** Stores a new objection (its id is assigned) and returns it. */
   insertObjection(objection: Omit<Objection, 'id'>): Promise<Objection>;
   updateObjection(objection: Objection): Promise<void>;
@@ -191,6 +220,11 @@ export interface Store {
     readonly limit: number;
   }): Promise<Objection[]>;
   objectionsOf(subject: string): Promise<Objection[]>;
+  repairs(query: {
+    readonly status?: RepairStatus;
+    readonly dueBeforeMs?: number;
+    readonly limit: number;
+  }): Promise<Repair[]>;
   /** Pending deliveries on a channel that are due, oldest first, with their notices. */
   dueDeliveries(channel: string, nowMs: number, limit: number): Promise<{ delivery: NoticeDelivery; notice: Notice }[]>;
   deliveries(channel: string, status: DeliveryStatus, limit: number): Promise<NoticeDelivery[]>;

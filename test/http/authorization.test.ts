@@ -103,6 +103,23 @@ const routes: readonly RouteCase[] = [
     allowedStatus: 200,
   },
   { method: 'GET', route: '/v1/objections', url: '/v1/objections', access: staff, allowedStatus: 200 },
+  { method: 'GET', route: '/v1/repairs', url: '/v1/repairs', access: staff, allowedStatus: 200 },
+  {
+    method: 'POST',
+    route: '/v1/repairs/:id/decision',
+    url: '/v1/repairs/999999/decision',
+    body: { outcome: 'refused', reasons: 'checked' },
+    access: ['reviewer'],
+    allowedStatus: 404,
+  },
+  {
+    method: 'POST',
+    route: '/v1/subjects/:subject/repairs',
+    url: `/v1/subjects/${ids.defaulter}/repairs`,
+    body: { recordId: 999999, conditions: ['commitment_signed'], statement: 'done' },
+    access: staff,
+    allowedStatus: 404,
+  },
   {
     method: 'GET',
     route: '/v1/subjects/:subject/export',

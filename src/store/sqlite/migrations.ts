@@ -185,4 +185,29 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE INDEX audit_events_by_subject ON audit_events (subject, seq) WHERE subject IS NOT NULL;
     `,
   },
+  {
+    name: '0007-repairs',
+    sql: `
+      -- An approved repair is a record that ends, at its instant, what another record brought.
+      ALTER TABLE records ADD COLUMN ends INTEGER REFERENCES records (id);
+
+      CREATE TABLE repairs (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL,
+        record_id INTEGER NOT NULL REFERENCES records (id),
+        list TEXT,
+        applied_at_ms INTEGER NOT NULL,
+        conditions TEXT NOT NULL,
+        statement TEXT NOT NULL,
+        review_due_at_ms INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'approved', 'refused')),
+        decided_at_ms INTEGER,
+        decided_by TEXT,
+        decision_reasons TEXT,
+        repair_record_id INTEGER REFERENCES records (id)
+      ) STRICT;
+      CREATE INDEX repairs_by_status ON repairs (status, review_due_at_ms);
+      CREATE UNIQUE INDEX one_open_repair_per_record ON repairs (record_id) WHERE status = 'open';
+    `,
+  },
 ];

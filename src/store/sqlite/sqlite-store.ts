@@ -23,6 +23,8 @@ import {
   type DeliveryStatus,
   type Objection,
   type ObjectionStatus,
+  type Repair,
+  type RepairStatus,
   type Notice,
   type NoticeDelivery,
   type TokenRecord,
@@ -53,6 +55,7 @@ function recordFromRow(row: Row): RecordFact {
     ...(row.amount === null ? {} : { amount: num(row.amount) }),
     ...(row.case_ref === null ? {} : { caseRef: str(row.case_ref) }),
     ...(row.retracts === null ? {} : { retracts: num(row.retracts) }),
+    ...(row.ends === null || row.ends === undefined ? {} : { ends: num(row.ends) }),
   };
 }
 
@@ -84,6 +87,24 @@ function deliveryFromRow(row: Row): NoticeDelivery {
     nextAttemptAtMs: num(row.next_attempt_at_ms),
     ...(row.last_error === null ? {} : { lastError: str(row.last_error) }),
     ...(row.delivered_at_ms === null ? {} : { deliveredAtMs: num(row.delivered_at_ms) }),
+  };
+}
+
+function repairFromRow(row: Row): Repair {
+  return {
+    id: num(row.id),
+    subject: str(row.subject),
+    recordId: num(row.record_id),
+    ...(row.list === null ? {} : { list: str(row.list) }),
+    appliedAtMs: num(row.applied_at_ms),
+    conditions: JSON.parse(str(row.conditions)) as string[],
+    statement: str(row.statement),
+    reviewDueAtMs: num(row.review_due_at_ms),
+    status: str(row.status) as RepairStatus,
+    ...(row.decided_at_ms === null ? {} : { decidedAtMs: num(row.decided_at_ms) }),
+    ...(row.decided_by === null ? {} : { decidedBy: str(row.decided_by) }),
+    ...(row.decision_reasons === null ? {} : { decisionReasons: str(row.decision_reasons) }),
+    ...(row.repair_record_id === null ? {} : { repairRecordId: num(row.repair_record_id) }),
   };
 }
 
@@ -258,8 +279,8 @@ class SqliteStore implements Store {
   #transactionView(): StoreTransaction {
     const w = this.#writer;
     const insertRecord = w.prepare(
-      `INSERT INTO records (agency, agency_ref, subject, code, effective_at_ms, recorded_at_ms, evidence, amount, case_ref, retracts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      `INSERT INTO records (agency, agency_ref, subject, code, effective_at_ms, recorded_at_ms, evidence, amount, case_ref, retracts, ends)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     );
     return {
       recordsByRef: async (agency, agencyRefs) => {
@@ -304,7 +325,7 @@ class SqliteStore implements Store {
       },
       insertRecords: async (records) => {
         const stored: RecordFact[] = [];
-        for (const { draft, recordedAtMs, retracts } of records) {
+        for (const { draft, recordedAtMs, retracts, ends } of records) {
           let row: Row | undefined;
           try {
             row = insertRecord.get(
@@ -318,6 +339,7 @@ class SqliteStore implements Store {
               draft.amount ?? null,
               draft.caseRef ?? null,
               retracts ?? null,
+              ends ?? null,
             );
           } catch (error) {
             if (error instanceof Error && /UNIQUE constraint failed: records\.agency/.test(error.message)) {
@@ -325,7 +347,13 @@ class SqliteStore implements Store {
             }
             throw error;
           }
-          stored.push({ ...draft, id: num(row?.id), recordedAtMs, ...(retracts === undefined ? {} : { retracts }) });
+          stored.push({
+            ...draft,
+            id: num(row?.id),
+            recordedAtMs,
+            ...(retracts === undefined ? {} : { retracts }),
+            ...(ends === undefined ? {} : { ends }),
+          });
         }
         return stored;
       },
@@ -392,6 +420,44 @@ class SqliteStore implements Store {
           d.channel,
           d.noticeId,
         );
+      },
+      insertRepair: async (r) => {
+        const row = w
+          .prepare(
+            `INSERT INTO repairs (subject, record_id, list, applied_at_ms, conditions, statement, review_due_at_ms, status)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          )
+          .get(
+            r.subject,
+            r.recordId,
+            r.list ?? null,
+            r.appliedAtMs,
+            JSON.stringify(r.conditions),
+            r.statement,
+            r.reviewDueAtMs,
+            r.status,
+          );
+        return { ...r, id: num(row?.id) };
+      },
+      updateRepair: async (r) => {
+        w.prepare(
+          'UPDATE repairs SET status = ?, decided_at_ms = ?, decided_by = ?, decision_reasons = ?, repair_record_id = ? WHERE id = ?',
+        ).run(
+          r.status,
+          r.decidedAtMs ?? null,
+          r.decidedBy ?? null,
+          r.decisionReasons ?? null,
+          r.repairRecordId ?? null,
+          r.id,
+        );
+      },
+      repair: async (id) => {
+        const row = w.prepare('SELECT * FROM repairs WHERE id = ?').get(id);
+        return row === undefined ? undefined : repairFromRow(row);
+      },
+      openRepairOf: async (recordId) => {
+        const row = w.prepare(`SELECT * FROM repairs WHERE record_id = ? AND status = 'open'`).get(recordId);
+        return row === undefined ? undefined : repairFromRow(row);
       },
       putCalendars: async (calendars) => {
         const statement = w.prepare(
@@ -607,6 +673,20 @@ class SqliteStore implements Store {
       .map(objectionFromRow);
   }
 
+  async repairs(query: { status?: RepairStatus; dueBeforeMs?: number; limit: number }): Promise<Repair[]> {
+    return this.#reader
+      .all(
+        `SELECT * FROM repairs WHERE (? IS NULL OR status = ?) AND (? IS NULL OR review_due_at_ms <= ?)
+         ORDER BY review_due_at_ms, id LIMIT ?`,
+        query.status ?? null,
+        query.status ?? null,
+        query.dueBeforeMs ?? null,
+        query.dueBeforeMs ?? null,
+        query.limit,
+      )
+      .map(repairFromRow);
+  }
+
   async objectionsOf(subject: string): Promise<Objection[]> {
     return this.#reader.all('SELECT * FROM objections WHERE subject = ? ORDER BY id', subject).map(objectionFromRow);
   }
@@ -673,7 +753,7 @@ class SqliteStore implements Store {
     return this.#reader
       .all(
         `SELECT code, strftime('%Y-%m', effective_at_ms / 1000, 'unixepoch') AS month, COUNT(*) AS n FROM records
-         WHERE retracts IS NULL AND id NOT IN (SELECT retracts FROM records WHERE retracts IS NOT NULL)
+         WHERE retracts IS NULL AND ends IS NULL AND id NOT IN (SELECT retracts FROM records WHERE retracts IS NOT NULL)
          GROUP BY code, month ORDER BY code, month`,
       )
       .map((row) => ({ code: str(row.code), month: str(row.month), records: num(row.n) }));
@@ -696,7 +776,9 @@ class SqliteStore implements Store {
     );
     const recordsByCode = Object.fromEntries(
       this.#reader
-        .all('SELECT code, COUNT(*) AS n FROM records WHERE retracts IS NULL GROUP BY code ORDER BY code')
+        .all(
+          'SELECT code, COUNT(*) AS n FROM records WHERE retracts IS NULL AND ends IS NULL GROUP BY code ORDER BY code',
+        )
         .map((r) => [str(r.code), num(r.n)]),
     );
     const records = num(this.#reader.prepare('SELECT COUNT(*) AS n FROM records').get()?.n);
