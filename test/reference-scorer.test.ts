@@ -75,6 +75,7 @@ function publish(shape: SchemeShape, version: number, effectiveFromMs: number, r
       subjectKinds: shape.subjectKinds,
       objectionWindowDays: 15,
       objectionReviewWorkingDays: 15,
+      disputedStopsCounting: false,
       ...(shape.points === undefined ? {} : { points: shape.points }),
       thresholds: shape.thresholds ?? [],
       lists: (shape.lists ?? []).map((l) => ({

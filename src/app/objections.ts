@@ -17,7 +17,7 @@ import { isoFromMs } from '../core/time.ts';
 import type { Objection, StoreTransaction } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
-import { retractWithin } from './records.ts';
+import { rederive, retractWithin } from './records.ts';
 
 /** Without a stored calendar for a jurisdiction, weekends only, China Standard Time. */
 const defaultUtcOffsetMinutes = 480;
@@ -73,6 +73,7 @@ export async function fileObjection(
   if (typeof filedBy !== 'string' && !filedBy.ok) return fail(filedBy.problem.code, filedBy.problem.message, 'filedBy');
   const filer = typeof filedBy === 'string' ? filedBy : filedBy.value.key;
 
+  let changed: SubjectId[] = [];
   const result = await context.store.transaction(async (tx): Promise<Result<Objection>> => {
     const { record, all } = await findRecord(tx, subject.key, request.recordId);
     if (record === undefined)
@@ -125,6 +126,11 @@ export async function fileObjection(
       reviewDueAtMs: addWorkingDays(calendar, options.nowMs, reviewDays),
       status: 'open',
     });
+    // In schemes where a disputed record stops counting, its effects end now (and return if it is upheld).
+    if (rules.some((g) => g.version.catalog.scheme.disputedStopsCounting)) {
+      await rederive(context, tx, [subject], new Map([[subject.key, record]]), options.nowMs);
+      changed = [subject];
+    }
     await tx.insertNotices(
       [
         objectionNotice(
@@ -151,6 +157,7 @@ export async function fileObjection(
     await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
     return ok(objection);
   });
+  await notifySubjectsChanged(context, changed);
   return result;
 }
 
@@ -186,6 +193,7 @@ export async function decideObjection(
         'reviewer',
       );
     }
+    const parsedSubject = parseSubjectId(objection.subject);
     let retractionRecordId: number | undefined;
     // The agency may have retracted the record meanwhile: then the objection is overturned by that retraction.
     const retractedAlready = all.find((r) => r.retracts === record.id);
@@ -213,6 +221,13 @@ export async function decideObjection(
       ...(retractionRecordId === undefined ? {} : { retractionRecordId }),
     };
     await tx.updateObjection(decided);
+    if (request.outcome === 'upheld' && parsedSubject.ok) {
+      const rulesOfRecord = governing(context, parsedSubject.value, record);
+      if (rulesOfRecord.some((g) => g.version.catalog.scheme.disputedStopsCounting)) {
+        await rederive(context, tx, [parsedSubject.value], new Map([[parsedSubject.value.key, record]]), options.nowMs);
+        changed = [parsedSubject.value];
+      }
+    }
     const subject = parseSubjectId(objection.subject);
     const rules = subject.ok ? governing(context, subject.value, record) : [];
     await tx.insertNotices(

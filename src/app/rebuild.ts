@@ -37,8 +37,9 @@ export async function rebuild(
   const replayed = new Set<string>();
 
   for await (const page of context.store.scanSubjectRecords(pageSize)) {
+    const disputed = await context.store.disputedRecordsOf(page.map((p) => p.subject.key));
     const derivations = page.map(({ subject, records: r }) =>
-      deriveSubject(context.catalogs, subject.key, subject.kind, r),
+      deriveSubject(context.catalogs, subject.key, subject.kind, r, disputed.get(subject.key)),
     );
     if (options.verify) {
       const stored = await context.store.derivations(page.map((p) => p.subject.key));

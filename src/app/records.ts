@@ -51,8 +51,14 @@ export async function rederive(
   nowMs: number,
 ): Promise<number> {
   const keys = subjects.map((s) => s.key);
-  const [records, before] = [await tx.recordsOf(keys), await tx.derivationsOf(keys)];
-  const after = subjects.map((s) => deriveSubject(context.catalogs, s.key, s.kind, records.get(s.key) ?? []));
+  const [records, before, disputed] = [
+    await tx.recordsOf(keys),
+    await tx.derivationsOf(keys),
+    await tx.disputedRecordsOf(keys),
+  ];
+  const after = subjects.map((s) =>
+    deriveSubject(context.catalogs, s.key, s.kind, records.get(s.key) ?? [], disputed.get(s.key)),
+  );
   await tx.putDerivations(after);
   const notices = after.flatMap((d) => {
     const cause = causes.get(d.subject);

@@ -33,6 +33,7 @@ function validDraft(): CatalogDraft {
       subjectKinds: ['person', 'organisation'],
       objectionWindowDays: 15,
       objectionReviewWorkingDays: 15,
+      disputedStopsCounting: false,
       points: {
         base: 1000,
         min: 0,

@@ -153,6 +153,8 @@ const scheme = z.strictObject({
   objectionWindowDays: days(objectionWindowDaysMax),
   /** How long a reviewer has to decide an objection, in working days of the jurisdiction's calendar. */
   objectionReviewWorkingDays: days(objectionWindowDaysMax).default(15),
+  /** Whether a record under objection stops counting in this scheme until the objection is decided. */
+  disputedStopsCounting: z.boolean().default(false),
   points: z
     .strictObject({
       base: z.number().int(),

@@ -98,6 +98,7 @@ function greenChannelBanVersion(): CatalogVersion {
       subjectKinds: ['person'],
       objectionWindowDays: 15,
       objectionReviewWorkingDays: 15,
+      disputedStopsCounting: false,
       lists: [
         {
           id: 'green-channel-ban',

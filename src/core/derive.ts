@@ -70,6 +70,7 @@ export interface Derivation {
 }
 
 const isActive = (fromMs: number, untilMs: number, atMs: number) => fromMs <= atMs && atMs < untilMs;
+const noRecords: ReadonlySet<number> = new Set();
 
 export interface PointsStanding {
   readonly score: number;
@@ -130,11 +131,16 @@ export function compareRecords(a: RecordFact, b: RecordFact): number {
   return a.effectiveAtMs - b.effectiveAtMs || a.id - b.id;
 }
 
+/**
+ * `disputed` names the records under an open objection: in schemes that declare disputedStopsCounting they have
+ * no effect until the objection is decided (open objections are an input of the fold, so rebuild reads them too).
+ */
 export function deriveSubject(
   catalogs: CatalogSet,
   subject: string,
   kind: SubjectKind,
   records: readonly RecordFact[],
+  disputed: ReadonlySet<number> = noRecords,
 ): Derivation {
   const retracted = new Set<number>();
   for (const r of records) if (r.retracts !== undefined) retracted.add(r.retracts);
@@ -153,7 +159,10 @@ export function deriveSubject(
       judged.ok,
       `record ${record.id} (${record.code}) has no rule in force: ${judged.ok ? '' : judged.problem.message}`,
     );
-    for (const application of judged.value) applyRecord(derivation, application, record);
+    for (const application of judged.value) {
+      if (disputed.has(record.id) && application.version.catalog.scheme.disputedStopsCounting) continue;
+      applyRecord(derivation, application, record);
+    }
   }
   return derivation;
 }

@@ -185,6 +185,8 @@ export interface StoreTransaction {
   updateObjection(objection: Objection): Promise<void>;
   objection(id: number): Promise<Objection | undefined>;
   openObjectionOf(recordId: number): Promise<Objection | undefined>;
+  /** Per subject, the records under an open objection (an input of the fold). */
+  disputedRecordsOf(subjects: readonly string[]): Promise<Map<string, Set<number>>>;
   noticesOfRecord(subject: string, recordId: number): Promise<Notice[]>;
   /** Marks a token revoked; false if there is no such token or it was revoked already. */
   revokeToken(id: string, atMs: number): Promise<boolean>;
@@ -220,6 +222,7 @@ export interface Store {
     readonly limit: number;
   }): Promise<Objection[]>;
   objectionsOf(subject: string): Promise<Objection[]>;
+  disputedRecordsOf(subjects: readonly string[]): Promise<Map<string, Set<number>>>;
   repairs(query: {
     readonly status?: RepairStatus;
     readonly dueBeforeMs?: number;

@@ -225,6 +225,20 @@ class Connection {
     return rows;
   }
 
+  disputedRecordsOf(subjects: readonly string[]): Map<string, Set<number>> {
+    const rows = this.byKeys(
+      (list) => `SELECT subject, record_id FROM objections WHERE status = 'open' AND subject IN (${list})`,
+      subjects,
+    );
+    const out = new Map<string, Set<number>>();
+    for (const row of rows) {
+      const set = out.get(str(row.subject)) ?? new Set<number>();
+      set.add(num(row.record_id));
+      out.set(str(row.subject), set);
+    }
+    return out;
+  }
+
   recordsOf(subjects: readonly string[]): Map<string, RecordFact[]> {
     const bySubject = new Map<string, RecordFact[]>();
     const rows = this.byKeys((list) => `SELECT * FROM records WHERE subject IN (${list}) ORDER BY id`, subjects);
@@ -495,6 +509,7 @@ class SqliteStore implements Store {
         const row = w.prepare(`SELECT * FROM objections WHERE record_id = ? AND status = 'open'`).get(recordId);
         return row === undefined ? undefined : objectionFromRow(row);
       },
+      disputedRecordsOf: async (subjects) => w.disputedRecordsOf(subjects),
       noticesOfRecord: async (subject, recordId) =>
         w
           .all(
@@ -685,6 +700,10 @@ class SqliteStore implements Store {
         query.limit,
       )
       .map(repairFromRow);
+  }
+
+  async disputedRecordsOf(subjects: readonly string[]): Promise<Map<string, Set<number>>> {
+    return this.#reader.disputedRecordsOf(subjects);
   }
 
   async objectionsOf(subject: string): Promise<Objection[]> {
