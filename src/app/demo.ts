@@ -8,6 +8,7 @@ import type { Agency, CalendarRecord } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
 import { publishCatalog } from './catalogs.ts';
 import type { AppContext } from './context.ts';
+import { notifyExpiries } from './expiries.ts';
 import { generatePopulation } from './population.ts';
 import { submitRecords } from './records.ts';
 
@@ -88,5 +89,7 @@ export async function createDemo(context: AppContext, options: DemoOptions): Pro
     rejected += result.rejected;
     options.onProgress?.(Math.min(i + batchSize, total), total);
   }
+  // What the year's passing did (listings ended at term, grades changed as entries expired) is told as well.
+  await notifyExpiries(context, { sinceMs: demoStartMs, nowMs: demoEndMs });
   return { subjects: population.subjects.length, records: total - rejected, rejected };
 }

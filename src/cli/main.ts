@@ -16,6 +16,7 @@ import { startService } from '../http/start.ts';
 import { webhookChannel } from '../delivery/webhook-channel.ts';
 import { accessLog, exportSubject } from '../app/data-rights.ts';
 import { createDemo } from '../app/demo.ts';
+import { notifyExpiries } from '../app/expiries.ts';
 import { decideObjection, fileObjection } from '../app/objections.ts';
 import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
@@ -45,6 +46,8 @@ Commands:
   serve [--port 8080] [--host 127.0.0.1] [--webhook URL]
                                  serve the HTTP API (/v1, /docs, /openapi.json, /healthz, /metrics); with
                                  --webhook (or CREDENCE_NOTICE_WEBHOOK), also deliver notices to that URL
+  notify-expiries [--since ISO]  tell subjects what time did since the last run: listings ended at term,
+                                 grades changed as entries stopped counting (the server does this every minute)
   deliveries [--status pending|delivered|dead] [--channel webhook]
                                  notice deliveries beyond the inbox (dead letters by default)
   tokens create --role ROLE --name NAME [--scope CODE,...]
@@ -622,6 +625,21 @@ async function run(argv: string[]): Promise<void> {
         );
         if (!decided.ok) throw new UsageError(decided.problem.code, decided.problem.message);
         print(values, decided.value, () => `repair application ${id} ${decided.value.status}`);
+      });
+      return;
+    }
+    case 'notify-expiries': {
+      const { values, positionals } = parse(rest, { since: { type: 'string' } });
+      expectPositionals(positionals, []);
+      const nowMs = instantOption(values, 'now', clockMs);
+      const sinceMs = typeof values.since === 'string' ? instantOption(values, 'since', nowMs) : undefined;
+      await withContext(values, async (context) => {
+        const report = await notifyExpiries(context, { nowMs, ...(sinceMs === undefined ? {} : { sinceMs }) });
+        print(
+          values,
+          report,
+          () => `${report.notices} notices for ${isoFromMs(report.fromMs)} .. ${isoFromMs(report.toMs)}`,
+        );
       });
       return;
     }

@@ -50,3 +50,6 @@ export const tokenRefreshIntervalMs = 5_000;
 /** Notice delivery beyond the inbox: how often the dispatcher runs, and how long a webhook may take. */
 export const noticeDispatchIntervalMs = 1_000;
 export const webhookTimeoutMs = 10_000;
+
+/** How often the service tells subjects what the passing of time did (listings ending at term, grades changing). */
+export const expiryNoticeIntervalMs = 60_000;

@@ -425,3 +425,69 @@ export function repairNotice(
     text: { 'zh-CN': what.zh, en: what.en },
   };
 }
+
+/**
+ * What the passing of time did to a subject between two instants, with no record written: listings that reached
+ * the end of their term, and grades that changed because entries or direct grades stopped counting (a grade
+ * rising when a deduction expires, or dropping when a bonus does). Told like any other effect.
+ */
+export function expiryNotices(
+  catalogs: CatalogSet,
+  derivation: Derivation,
+  records: readonly RecordFact[],
+  fromMs: number,
+  toMs: number,
+): NoticeDraft[] {
+  const c: Context = {
+    catalogs,
+    subject: derivation.subject,
+    records: new Map(records.map((r) => [r.id, r])),
+    nowMs: toMs,
+  };
+  const within = (ms: number) => fromMs < ms && ms <= toMs;
+  const notices: NoticeDraft[] = [];
+  for (const l of derivation.listings) {
+    if (l.endedBy === undefined && within(l.endMs)) notices.push(listingNotice(c, 'listing.ended', l));
+  }
+  for (const schemeId of catalogs.schemeIds) {
+    const v = catalogs.inForce(schemeId, toMs);
+    const points = v?.catalog.scheme.points;
+    if (v === undefined || points === undefined || !v.catalog.scheme.subjectKinds.includes(derivation.kind)) continue;
+    const ended = [...derivation.entries, ...derivation.grades].filter(
+      (w) => w.scheme === schemeId && within(w.untilMs),
+    );
+    if (ended.length === 0) continue;
+    const was = gradeAt(catalogs.inForce(schemeId, fromMs) ?? v, derivation.entries, derivation.grades, fromMs);
+    const is = gradeAt(v, derivation.entries, derivation.grades, toMs);
+    if (was.grade === is.grade) continue;
+    const last = ended.reduce((a, b) => (b.untilMs > a.untilMs ? b : a));
+    const record = c.records.get(last.recordId);
+    const order = points.grades.map((g) => g.grade);
+    const adverse = order.indexOf(is.grade) > order.indexOf(was.grade);
+    const b = basis(c, schemeId, last.version, last.recordId, last.code);
+    const o = objection(c, adverse, v.catalog.scheme.objectionWindowDays);
+    const measures = measuresOfGrade(v, is.grade);
+    const title = v.catalog.scheme.title;
+    notices.push({
+      subject: derivation.subject,
+      kind: 'grade.changed',
+      adverse,
+      scheme: schemeId,
+      version: v.version,
+      recordId: last.recordId,
+      code: last.code,
+      rule: b.rule,
+      legalBasis: b.legalBasis,
+      evidence: record?.evidence ?? '',
+      effectiveAtMs: last.untilMs,
+      ...(o.objectionDeadlineMs === undefined ? {} : { objectionDeadlineMs: o.objectionDeadlineMs }),
+      details: { from: was.grade, to: is.grade, score: is.score, previousScore: was.score, expired: true },
+      measures,
+      text: {
+        'zh-CN': `记录${last.recordId}（${b.rule['zh-CN']}）于${day(last.untilMs)}到期不再计分，您在“${title['zh-CN']}”的等级由${was.grade}变为${is.grade}（${is.score}分）。${o.zh}`,
+        en: `Record ${last.recordId} (${b.rule.en}) stopped counting on ${day(last.untilMs)}: your grade in "${title.en}" changed from ${was.grade} to ${is.grade} (${is.score} points).${o.en}`,
+      },
+    });
+  }
+  return notices;
+}

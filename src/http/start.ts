@@ -9,11 +9,13 @@ import {
   decisionLogBatchMax,
   decisionLogFlushIntervalMs,
   decisionLogQueueMax,
+  expiryNoticeIntervalMs,
   noticeDispatchIntervalMs,
   tokenRefreshIntervalMs,
 } from '../core/constants.ts';
 import { openContext } from '../app/context.ts';
 import { DecisionLog } from '../app/decision-log.ts';
+import { notifyExpiries } from '../app/expiries.ts';
 import { dispatcherDefaults, NoticeDispatcher, type NoticeChannel } from '../app/notice-delivery.ts';
 import { TokenAuthority } from '../app/tokens.ts';
 import { followChanges, loadIndex } from '../index/decision-index.ts';
@@ -57,6 +59,11 @@ export async function startService(store: Store, options: StartOptions = {}): Pr
     (channel) => new NoticeDispatcher(context, channel, dispatcherDefaults, clock),
   );
   for (const d of dispatchers) d.start(noticeDispatchIntervalMs);
+  const expiries = setInterval(
+    () => void notifyExpiries(context, { nowMs: clock() }).catch(() => undefined),
+    expiryNoticeIntervalMs,
+  );
+  expiries.unref();
   const service: Service = { context, index, tokens, decisionLog, metrics, clock };
   const app = await buildServer(service, options);
   let stopped: Promise<void> | undefined;
@@ -66,6 +73,7 @@ export async function startService(store: Store, options: StartOptions = {}): Pr
     stop: () => {
       stopped ??= (async () => {
         clearInterval(refresher);
+        clearInterval(expiries);
         await app.close();
         for (const d of dispatchers) await d.stop();
         await decisionLog.close();

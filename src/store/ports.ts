@@ -176,6 +176,8 @@ export interface StoreTransaction {
   appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
   putToken(token: TokenRecord): Promise<void>;
   putCalendars(calendars: readonly CalendarRecord[]): Promise<void>;
+  meta(key: string): Promise<string | undefined>;
+  putMeta(key: string, value: string): Promise<void>;
   insertRepair(repair: Omit<Repair, 'id'>): Promise<Repair>;
   updateRepair(repair: Repair): Promise<void>;
   repair(id: number): Promise<Repair | undefined>;

@@ -210,4 +210,14 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE UNIQUE INDEX one_open_repair_per_record ON repairs (record_id) WHERE status = 'open';
     `,
   },
+  {
+    name: '0008-meta',
+    sql: `
+      -- Small named values the service keeps between runs (e.g. up to when expiries have been notified).
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -473,6 +473,15 @@ class SqliteStore implements Store {
         const row = w.prepare(`SELECT * FROM repairs WHERE record_id = ? AND status = 'open'`).get(recordId);
         return row === undefined ? undefined : repairFromRow(row);
       },
+      meta: async (key) => {
+        const row = w.prepare('SELECT value FROM meta WHERE key = ?').get(key);
+        return row === undefined ? undefined : str(row.value);
+      },
+      putMeta: async (key, value) => {
+        w.prepare(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        ).run(key, value);
+      },
       putCalendars: async (calendars) => {
         const statement = w.prepare(
           'INSERT INTO calendars (jurisdiction, body) VALUES (?, ?) ON CONFLICT (jurisdiction) DO UPDATE SET body = excluded.body',

@@ -1,0 +1,68 @@
+/** What time does is told too: a listing ending at its term, a grade rising as a deduction stops counting. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { notifyExpiries } from '../../src/app/expiries.ts';
+import { submitRecords } from '../../src/app/records.ts';
+import { openTestContext, type TestContext } from '../support/app-context.ts';
+
+const dayMs = 86_400_000;
+const person = '11010519491231002X';
+const t0 = Date.parse('2026-02-01T00:00:00Z');
+let t: TestContext;
+
+before(async () => {
+  t = await openTestContext();
+  // A licence suspension (-60, two years) takes the Rongcheng score to 940: grade B. A flight ban for a year.
+  const result = await submitRecords(
+    t.context,
+    [
+      {
+        agency: 'traffic-police',
+        agencyRef: 'L-1',
+        subject: person,
+        code: 'traffic.licence_suspended',
+        effectiveAt: '2026-02-01T00:00:00Z',
+        evidence: 'suspension',
+      },
+      {
+        agency: 'civil-aviation',
+        agencyRef: 'A-1',
+        subject: person,
+        code: 'aviation.disruption',
+        effectiveAt: '2026-02-01T00:00:00Z',
+        evidence: 'report',
+      },
+    ],
+    { nowMs: t0 },
+  );
+  assert.equal(result.accepted, 2);
+});
+after(() => t.close());
+
+test('the first run starts now; later runs tell each expiry exactly once, at the instant it happened', async () => {
+  assert.deepEqual(await notifyExpiries(t.context, { nowMs: t0 + dayMs }), {
+    fromMs: t0 + dayMs,
+    toMs: t0 + dayMs,
+    notices: 0,
+  });
+  const banEnds = t0 + 365 * dayMs;
+  // Up to 1 ms before the ban ends: nothing to tell.
+  assert.equal((await notifyExpiries(t.context, { nowMs: banEnds - 1 })).notices, 0);
+  const atEnd = await notifyExpiries(t.context, { nowMs: banEnds });
+  assert.equal(atEnd.notices, 1);
+  const [ended] = await t.context.store.noticesOf(person, 1);
+  assert.equal(ended?.kind, 'listing.ended');
+  assert.equal(ended?.adverse, false);
+  assert.match(ended?.text.en ?? '', /Flight ban/);
+  // The same stretch again tells nothing new.
+  assert.equal((await notifyExpiries(t.context, { nowMs: banEnds })).notices, 0);
+
+  const suspensionEnds = t0 + 730 * dayMs;
+  const later = await notifyExpiries(t.context, { nowMs: suspensionEnds + dayMs });
+  assert.equal(later.notices, 1);
+  const [grade] = await t.context.store.noticesOf(person, 1);
+  assert.equal(grade?.kind, 'grade.changed');
+  assert.deepEqual([grade?.details.from, grade?.details.to, grade?.details.expired], ['B', 'A', true]);
+  assert.equal(grade?.adverse, false);
+  assert.equal(grade?.effectiveAtMs, suspensionEnds);
+});
