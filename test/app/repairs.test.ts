@@ -184,3 +184,43 @@ test('a direct grade (Rongcheng D from a defaulter listing) is restored early; a
   assert.equal(await grade(nowMs + 2 * dayMs), 'A');
   assert.equal((await rebuild(t.context, { verify: true, nowMs: nowMs + 3 * dayMs })).differences, 0);
 });
+
+test('a repair decided at the last instant of its review deadline is on time; from the deadline on it is overdue', async () => {
+  const other = '91110000600037341L';
+  await submitRecords(
+    t.context,
+    [
+      {
+        agency: 'market-regulator',
+        agencyRef: 'M-2',
+        subject: other,
+        code: 'market.food_safety_severe',
+        effectiveAt: '2026-01-05T00:00:00Z',
+        evidence: 'ruling 2',
+      },
+    ],
+    { nowMs: listedAtMs },
+  );
+  const recordId = (await t.context.store.recordsOf(other))[0]?.id ?? 0;
+  const nowMs = listedAtMs + 366 * dayMs;
+  const applied = await apply(other, recordId, nowMs, { list: 'market-serious-dishonesty' });
+  assert.ok(applied.ok);
+  const due = applied.value.reviewDueAtMs;
+  const overdue = (atMs: number) =>
+    t.context.store
+      .repairs({ status: 'open', dueBeforeMs: atMs, limit: 100 })
+      .then((r) => r.some((x) => x.id === applied.value.id));
+  assert.equal(await overdue(due - 1), false);
+  assert.equal(await overdue(due), true);
+  const decided = await decideRepair(
+    t.context,
+    { repairId: applied.value.id, outcome: 'approved', reasons: 'on the last day', reviewer: 'reviewer-1' },
+    { nowMs: due - 1 },
+  );
+  assert.ok(decided.ok);
+  assert.deepEqual(
+    (await t.context.store.listMembers('market-serious-dishonesty', due - 1, 100)).filter((m) => m.subject === other),
+    [],
+  );
+  assert.equal(await overdue(due), false, 'a decided application is not overdue');
+});
