@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { findAction } from '../../core/actions.ts';
+import type { AuditEventInput } from '../../store/ports.ts';
 import { isoFromMs } from '../../core/time.ts';
 import { checkServicePointAction, principalOf } from '../auth.ts';
 import { badRequest, fromProblem } from '../errors.ts';
@@ -77,20 +78,32 @@ export function decisionRoutes(app: FastifyInstance, service: Service): void {
       checkServicePointAction(principal, action);
       const atMs = clock();
       const batchId = randomUUID();
-      const logged: unknown[] = [];
+      const logged: AuditEventInput[] = [];
       const results = subjects.map((subject, i) => {
         const decided = index.decide(subject, action, atMs);
         if (!decided.ok) return { subject, error: { code: decided.problem.code, message: decided.problem.message } };
         const d = decided.value;
         const decisionId = `${batchId}.${i}`;
         metrics.decisions.inc({ action, outcome: d.outcome });
-        logged.push([decisionId, d.subject, d.outcome, d.reasons.map((r) => r.measure), d.catalogVersions]);
+        // One event per decision, naming its subject, so that each subject's access log shows it.
+        logged.push({
+          atMs,
+          kind: 'decision.made',
+          actor: principal.name,
+          subject: d.subject,
+          payload: {
+            decisionId,
+            batchId,
+            action,
+            atMs,
+            outcome: d.outcome,
+            reasons: d.reasons.map((r) => r.measure),
+            catalogVersions: d.catalogVersions,
+          },
+        });
         return { subject: d.subject, decisionId, outcome: d.outcome, reasons: d.reasons.map(presentReason) };
       });
-      // One audit event for the batch: [decisionId, subject, outcome, measures, catalogVersions] per decision.
-      await decisionLog.append([
-        { atMs, kind: 'decision.batch', actor: principal.name, payload: { batchId, action, atMs, decisions: logged } },
-      ]);
+      await decisionLog.append(logged);
       return { action, at: isoFromMs(atMs), batchId, results };
     },
   );
