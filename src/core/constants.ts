@@ -46,6 +46,8 @@ export const decisionLogQueueMax = 200_000;
 
 /** How often the service re-reads tokens, so a revocation from the command line takes effect. */
 export const tokenRefreshIntervalMs = 5_000;
+/** An unknown token id re-reads the tokens at once, but not more often than this (a new token works at once). */
+export const tokenMissRefreshMs = 100;
 
 /** Notice delivery beyond the inbox: how often the dispatcher runs, and how long a webhook may take. */
 export const noticeDispatchIntervalMs = 1_000;
