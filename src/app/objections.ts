@@ -15,9 +15,9 @@ import type { RecordFact } from '../core/record.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { isoFromMs } from '../core/time.ts';
 import type { Objection, StoreTransaction } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
 import { rederive, retractWithin } from './records.ts';
+import { tellAndAudit } from './steps.ts';
 
 /** Without a stored calendar for a jurisdiction, weekends only, China Standard Time. */
 const defaultUtcOffsetMinutes = 480;
@@ -131,30 +131,27 @@ export async function fileObjection(
       await rederive(context, tx, [subject], new Map([[subject.key, record]]), options.nowMs);
       changed = [subject];
     }
-    await tx.insertNotices(
-      [
-        objectionNotice(
-          { kind: 'objection.filed', reviewDueAtMs: objection.reviewDueAtMs },
-          objection,
-          record,
-          ruleInfo(rules[0], record),
-        ),
-      ],
+    await tellAndAudit(
+      tx,
       options.nowMs,
-    );
-    const event = {
-      atMs: options.nowMs,
-      kind: 'objection.filed',
-      actor: options.actor,
-      subject: subject.key,
-      payload: {
-        objectionId: objection.id,
-        recordId: record.id,
-        filedBy: filer,
-        reviewDueAtMs: objection.reviewDueAtMs,
+      objectionNotice(
+        { kind: 'objection.filed', reviewDueAtMs: objection.reviewDueAtMs },
+        objection,
+        record,
+        ruleInfo(rules[0], record),
+      ),
+      {
+        kind: 'objection.filed',
+        actor: options.actor,
+        subject: subject.key,
+        payload: {
+          objectionId: objection.id,
+          recordId: record.id,
+          filedBy: filer,
+          reviewDueAtMs: objection.reviewDueAtMs,
+        },
       },
-    };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    );
     return ok(objection);
   });
   await notifySubjectsChanged(context, changed);
@@ -230,30 +227,27 @@ export async function decideObjection(
     }
     const subject = parseSubjectId(objection.subject);
     const rules = subject.ok ? governing(context, subject.value, record) : [];
-    await tx.insertNotices(
-      [
-        objectionNotice(
-          { kind: 'objection.decided', outcome: request.outcome, reasons },
-          objection,
-          record,
-          ruleInfo(rules[0], record),
-        ),
-      ],
+    await tellAndAudit(
+      tx,
       options.nowMs,
-    );
-    const event = {
-      atMs: options.nowMs,
-      kind: 'objection.decided',
-      actor: request.reviewer,
-      subject: objection.subject,
-      payload: {
-        objectionId: objection.id,
-        recordId: record.id,
-        outcome: request.outcome,
-        ...(retractionRecordId === undefined ? {} : { retractionRecordId }),
+      objectionNotice(
+        { kind: 'objection.decided', outcome: request.outcome, reasons },
+        objection,
+        record,
+        ruleInfo(rules[0], record),
+      ),
+      {
+        kind: 'objection.decided',
+        actor: request.reviewer,
+        subject: objection.subject,
+        payload: {
+          objectionId: objection.id,
+          recordId: record.id,
+          outcome: request.outcome,
+          ...(retractionRecordId === undefined ? {} : { retractionRecordId }),
+        },
       },
-    };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    );
     return ok(decided);
   });
   await notifySubjectsChanged(context, changed);

@@ -16,9 +16,9 @@ import type { RecordDraft, RecordFact } from '../core/record.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { isoFromMs } from '../core/time.ts';
 import type { Repair } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
 import { rederive } from './records.ts';
+import { tellAndAudit } from './steps.ts';
 
 interface Target {
   readonly policy: RepairPolicy;
@@ -132,23 +132,22 @@ export async function applyRepair(
       reviewDueAtMs: addWorkingDays(calendar, options.nowMs, policy.reviewWorkingDays),
       status: 'open',
     });
-    await tx.insertNotices(
-      [repairNotice({ kind: 'repair.applied', reviewDueAtMs: repair.reviewDueAtMs }, repair, record, rule)],
+    await tellAndAudit(
+      tx,
       options.nowMs,
-    );
-    const event = {
-      atMs: options.nowMs,
-      kind: 'repair.applied',
-      actor: options.actor,
-      subject: subject.key,
-      payload: {
-        repairId: repair.id,
-        recordId: record.id,
-        list: request.list ?? null,
-        reviewDueAtMs: repair.reviewDueAtMs,
+      repairNotice({ kind: 'repair.applied', reviewDueAtMs: repair.reviewDueAtMs }, repair, record, rule),
+      {
+        kind: 'repair.applied',
+        actor: options.actor,
+        subject: subject.key,
+        payload: {
+          repairId: repair.id,
+          recordId: record.id,
+          list: request.list ?? null,
+          reviewDueAtMs: repair.reviewDueAtMs,
+        },
       },
-    };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    );
     return ok(repair);
   });
 }
@@ -205,18 +204,17 @@ export async function decideRepair(
     };
     await tx.updateRepair(decided);
     const rule = ruleOf(context, target.ok ? target.value : { scheme: '', version: 0 }, record);
-    await tx.insertNotices(
-      [repairNotice({ kind: 'repair.decided', outcome: request.outcome, reasons }, repair, record, rule)],
+    await tellAndAudit(
+      tx,
       options.nowMs,
+      repairNotice({ kind: 'repair.decided', outcome: request.outcome, reasons }, repair, record, rule),
+      {
+        kind: 'repair.decided',
+        actor: request.reviewer,
+        subject: repair.subject,
+        payload: { repairId: repair.id, outcome: request.outcome, repairRecordId: repairRecordId ?? null },
+      },
     );
-    const event = {
-      atMs: options.nowMs,
-      kind: 'repair.decided',
-      actor: request.reviewer,
-      subject: repair.subject,
-      payload: { repairId: repair.id, outcome: request.outcome, repairRecordId: repairRecordId ?? null },
-    };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
     return ok(decided);
   });
   await notifySubjectsChanged(context, changed);

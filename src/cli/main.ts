@@ -312,6 +312,55 @@ async function tokensCommand(argv: string[]): Promise<void> {
   });
 }
 
+/**
+ * A reviewer's queue (objections, repair applications): by review deadline, overdue ones flagged; --status picks
+ * one status, --overdue the open ones past their deadline.
+ */
+async function reviewQueue<S extends string, T extends { id: number; status: string; reviewDueAtMs: number }>(
+  argv: string[],
+  clockMs: number,
+  queue: {
+    readonly statuses: readonly S[];
+    readonly empty: string;
+    list(context: AppContext, query: { status?: S; dueBeforeMs?: number; limit: number }): Promise<T[]>;
+    line(item: T): string;
+  },
+): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    status: { type: 'string' },
+    overdue: { type: 'boolean', default: false },
+    limit: { type: 'string' },
+  });
+  expectPositionals(positionals, []);
+  const status = queue.statuses.find((s) => s === values.status);
+  if (values.status !== undefined && status === undefined) {
+    throw new UsageError('bad_arguments', `--status must be ${queue.statuses.join(', ')}`);
+  }
+  const nowMs = instantOption(values, 'now', clockMs);
+  const limit = positiveInteger(values, 'limit', 100, listMembersPageMax);
+  const open = queue.statuses[0];
+  await withContext(values, async (context) => {
+    const items = await queue.list(context, {
+      ...(values.overdue && open !== undefined
+        ? { status: open, dueBeforeMs: nowMs }
+        : status !== undefined
+          ? { status }
+          : {}),
+      limit,
+    });
+    print(values, items, () =>
+      items.length === 0
+        ? queue.empty
+        : items
+            .map((item) => {
+              const overdue = item.status === 'open' && nowMs >= item.reviewDueAtMs ? ' OVERDUE' : '';
+              return `#${item.id} ${item.status}${overdue}  due ${isoFromMs(item.reviewDueAtMs)}  ${queue.line(item)}`;
+            })
+            .join('\n'),
+    );
+  });
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const clockMs = Date.now();
@@ -463,33 +512,11 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'objections': {
-      const { values, positionals } = parse(rest, {
-        status: { type: 'string' },
-        overdue: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-      });
-      expectPositionals(positionals, []);
-      const status = values.status;
-      if (status !== undefined && status !== 'open' && status !== 'upheld' && status !== 'overturned') {
-        throw new UsageError('bad_arguments', '--status must be open, upheld or overturned');
-      }
-      const nowMs = instantOption(values, 'now', clockMs);
-      const limit = positiveInteger(values, 'limit', 100, listMembersPageMax);
-      await withContext(values, async (context) => {
-        const list = await context.store.objections({
-          ...(values.overdue ? { status: 'open' as const, dueBeforeMs: nowMs } : status ? { status } : {}),
-          limit,
-        });
-        print(values, list, () =>
-          list.length === 0
-            ? 'no objections'
-            : list
-                .map(
-                  (o) =>
-                    `#${o.id} ${o.status}${o.status === 'open' && nowMs >= o.reviewDueAtMs ? ' OVERDUE' : ''}  record ${o.recordId} of ${o.subject}  due ${isoFromMs(o.reviewDueAtMs)}  ${o.grounds}`,
-                )
-                .join('\n'),
-        );
+      await reviewQueue(rest, clockMs, {
+        statuses: ['open', 'upheld', 'overturned'],
+        empty: 'no objections',
+        list: (context, query) => context.store.objections(query),
+        line: (o) => `record ${o.recordId} of ${o.subject}  ${o.grounds}`,
       });
       return;
     }
@@ -570,33 +597,11 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'repairs': {
-      const { values, positionals } = parse(rest, {
-        status: { type: 'string' },
-        overdue: { type: 'boolean', default: false },
-        limit: { type: 'string' },
-      });
-      expectPositionals(positionals, []);
-      const status = values.status;
-      if (status !== undefined && status !== 'open' && status !== 'approved' && status !== 'refused') {
-        throw new UsageError('bad_arguments', '--status must be open, approved or refused');
-      }
-      const nowMs = instantOption(values, 'now', clockMs);
-      const limit = positiveInteger(values, 'limit', 100, listMembersPageMax);
-      await withContext(values, async (context) => {
-        const list = await context.store.repairs({
-          ...(values.overdue ? { status: 'open' as const, dueBeforeMs: nowMs } : status ? { status } : {}),
-          limit,
-        });
-        print(values, list, () =>
-          list.length === 0
-            ? 'no repair applications'
-            : list
-                .map(
-                  (r) =>
-                    `#${r.id} ${r.status}${r.status === 'open' && nowMs >= r.reviewDueAtMs ? ' OVERDUE' : ''}  record ${r.recordId}${r.list ? ` on ${r.list}` : ''} of ${r.subject}  due ${isoFromMs(r.reviewDueAtMs)}`,
-                )
-                .join('\n'),
-        );
+      await reviewQueue(rest, clockMs, {
+        statuses: ['open', 'approved', 'refused'],
+        empty: 'no repair applications',
+        list: (context, query) => context.store.repairs(query),
+        line: (r) => `record ${r.recordId}${r.list ? ` on ${r.list}` : ''} of ${r.subject}`,
       });
       return;
     }

@@ -1,0 +1,14 @@
+/** A due-process step (an objection filed or decided, a repair applied for or decided): told and audited together. */
+import type { NoticeDraft } from '../core/notices.ts';
+import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
+import { chainEvents } from './audit-chain.ts';
+
+export async function tellAndAudit(
+  tx: StoreTransaction,
+  nowMs: number,
+  notice: NoticeDraft,
+  event: Omit<AuditEventInput, 'atMs'>,
+): Promise<void> {
+  await tx.insertNotices([notice], nowMs);
+  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [{ atMs: nowMs, ...event }]));
+}
