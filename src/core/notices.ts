@@ -350,27 +350,19 @@ export function objectionNotice(
             zh: `您对记录${record.id}（${rule.title['zh-CN']}）的异议（编号${objection.id}）不成立，该记录维持。理由：${step.reasons}`,
             en: `Your objection ${objection.id} to record ${record.id} (${rule.title.en}) is rejected; the record stands. Reasons: ${step.reasons}`,
           };
-  return {
-    subject: objection.subject,
-    kind: step.kind,
-    adverse: false,
-    scheme: rule.scheme,
-    version: rule.version,
-    recordId: record.id,
-    code: record.code,
-    rule: rule.title,
-    legalBasis: rule.legalBasis,
-    evidence: record.evidence,
-    effectiveAtMs: record.effectiveAtMs,
-    details: {
+  return stepNotice(
+    objection.subject,
+    step.kind,
+    record,
+    rule,
+    {
       objection: objection.id,
       ...(step.kind === 'objection.filed'
         ? { reviewDue: step.reviewDueAtMs }
         : { outcome: step.outcome, reasons: step.reasons }),
     },
-    measures: [],
-    text: { 'zh-CN': what.zh, en: what.en },
-  };
+    what,
+  );
 }
 
 /** The steps of a repair application, told to the subject: received (and by when decided), and the decision. */
@@ -401,29 +393,20 @@ export function repairNotice(
             zh: `您的信用修复申请（编号${repair.id}）未获批准。理由：${step.reasons}`,
             en: `Your repair application ${repair.id} is refused. Reasons: ${step.reasons}`,
           };
-  return {
-    subject: repair.subject,
-    kind: step.kind,
-    // A refusal changes nothing already notified (and objectable); it is told, not a new adverse effect.
-    adverse: false,
-    scheme: rule.scheme,
-    version: rule.version,
-    recordId: record.id,
-    code: record.code,
-    rule: rule.title,
-    legalBasis: rule.legalBasis,
-    evidence: record.evidence,
-    effectiveAtMs: record.effectiveAtMs,
-    details: {
+  return stepNotice(
+    repair.subject,
+    step.kind,
+    record,
+    rule,
+    {
       repair: repair.id,
       ...(repair.list === undefined ? {} : { list: repair.list }),
       ...(step.kind === 'repair.applied'
         ? { reviewDue: step.reviewDueAtMs }
         : { outcome: step.outcome, reasons: step.reasons }),
     },
-    measures: [],
-    text: { 'zh-CN': what.zh, en: what.en },
-  };
+    what,
+  );
 }
 
 /**
@@ -490,4 +473,34 @@ export function expiryNotices(
     });
   }
   return notices;
+}
+
+/**
+ * A notice of a due-process step about a record (an objection or a repair application, received or decided).
+ * Never adverse in itself: a refusal changes nothing already notified and open to objection.
+ */
+function stepNotice(
+  subject: string,
+  kind: NoticeKind,
+  record: RecordFact,
+  rule: { readonly scheme: string; readonly version: number; readonly title: Localized; readonly legalBasis: string },
+  details: Readonly<Record<string, unknown>>,
+  what: { readonly zh: string; readonly en: string },
+): NoticeDraft {
+  return {
+    subject,
+    kind,
+    adverse: false,
+    scheme: rule.scheme,
+    version: rule.version,
+    recordId: record.id,
+    code: record.code,
+    rule: rule.title,
+    legalBasis: rule.legalBasis,
+    evidence: record.evidence,
+    effectiveAtMs: record.effectiveAtMs,
+    details,
+    measures: [],
+    text: { 'zh-CN': what.zh, en: what.en },
+  };
 }
