@@ -11,6 +11,8 @@ import type { Store } from '../store/ports.ts';
 export interface ChangeObserver {
   subjectsChanged(subjects: readonly SubjectId[]): Promise<void>;
   catalogsChanged(): Promise<void>;
+  /** A passport now stands for this resident subject. */
+  passportLinked?(passport: string, subject: SubjectId): Promise<void>;
 }
 
 export interface AppContext {

@@ -11,6 +11,7 @@ import { fail, ok, type Result } from '../core/result.ts';
 import { standingAt, type Standing } from '../core/standing.ts';
 import type { Objection } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
+import { resolveSubject } from './passports.ts';
 import type { AppContext } from './context.ts';
 
 export interface Explanation {
@@ -35,12 +36,14 @@ export async function standingOf(context: AppContext, subject: SubjectId, atMs: 
 }
 
 export async function explain(context: AppContext, subjectText: string, atMs: number): Promise<Result<Explanation>> {
-  const parsed = parseSubjectId(subjectText);
-  if (!parsed.ok) return parsed;
-  const standing = await standingOf(context, parsed.value, atMs);
-  const records = await context.store.recordsOf(parsed.value.key);
-  const objections = await context.store.objectionsOf(parsed.value.key);
-  return ok({ subject: parsed.value, standing, records, objections });
+  const identifier = parseSubjectId(subjectText);
+  if (!identifier.ok) return identifier;
+  // A linked passport explains the person it belongs to.
+  const subject = await resolveSubject(context, identifier.value);
+  const standing = await standingOf(context, subject, atMs);
+  const records = await context.store.recordsOf(subject.key);
+  const objections = await context.store.objectionsOf(subject.key);
+  return ok({ subject, standing, records, objections });
 }
 
 export interface DecisionMade extends Decision {
@@ -54,7 +57,7 @@ export async function checkAction(
 ): Promise<Result<DecisionMade>> {
   const parsed = parseSubjectId(request.subject);
   if (!parsed.ok) return fail(parsed.problem.code, parsed.problem.message, 'subject');
-  const standing = await standingOf(context, parsed.value, request.atMs);
+  const standing = await standingOf(context, await resolveSubject(context, parsed.value), request.atMs);
   const decision = decide(standing, request.action);
   if (!decision.ok) return decision;
   const made: DecisionMade = { decisionId: randomUUID(), ...decision.value };

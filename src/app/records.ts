@@ -6,7 +6,7 @@
  */
 import { deriveSubject } from '../core/derive.ts';
 import { noticesFor } from '../core/notices.ts';
-import type { SubjectId } from '../core/identifiers.ts';
+import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import {
   sameRecordContent,
   validateRecordInput,
@@ -105,6 +105,19 @@ export async function submitRecords(
     else valid.push({ index, draft: checked.value.draft, subject: checked.value.subject });
   }
 
+  // Records about a linked Chinese passport belong to the resident it is linked to.
+  const passports = valid.filter((v) => v.subject.scheme === 'passport').map((v) => v.subject.key);
+  if (passports.length > 0) {
+    const owners = await context.store.subjectsOfPassports(passports);
+    for (const item of valid) {
+      const owner = owners.get(item.subject.key);
+      const resident = owner === undefined ? undefined : parseSubjectId(owner);
+      if (resident?.ok) {
+        item.subject = resident.value;
+        item.draft = { ...item.draft, subject: resident.value.key };
+      }
+    }
+  }
   let changed: SubjectId[] = [];
   if (valid.length > 0) {
     await context.store.transaction(async (tx) => {

@@ -16,6 +16,7 @@ import { startService } from '../http/start.ts';
 import { webhookChannel } from '../delivery/webhook-channel.ts';
 import { accessLog, exportSubject } from '../app/data-rights.ts';
 import { createDemo } from '../app/demo.ts';
+import { linkPassport } from '../app/passports.ts';
 import { notifyExpiries } from '../app/expiries.ts';
 import { decideObjection, fileObjection } from '../app/objections.ts';
 import { applyRepair, decideRepair } from '../app/repairs.ts';
@@ -59,6 +60,8 @@ Commands:
   check SUBJECT ACTION [--at ISO]  decide whether SUBJECT may do ACTION
   explain SUBJECT [--at ISO]     scores, grades, listings, measures and the records behind them
   notices SUBJECT [--limit N]    what the subject has been told: every effect, adverse or not, newest first
+  link-passport RESIDENT_ID passport:CHN:NUMBER
+                                 a citizen's passport stands for their resident ID in checks and records
   export SUBJECT                 everything held about the subject, as JSON (logged in its access log)
   access-log SUBJECT             who read the subject's data and when
   object SUBJECT RECORD_ID --grounds TEXT [--filed-by ID]
@@ -453,6 +456,21 @@ async function run(argv: string[]): Promise<void> {
                 )
                 .join('\n'),
         );
+      });
+      return;
+    }
+    case 'link-passport': {
+      const { values, positionals } = parse(rest);
+      expectPositionals(positionals, ['RESIDENT_ID', 'PASSPORT']);
+      const nowMs = instantOption(values, 'now', clockMs);
+      await withContext(values, async (context) => {
+        const linked = await linkPassport(
+          context,
+          { subject: String(positionals[0]), passport: String(positionals[1]) },
+          { nowMs, actor: 'cli' },
+        );
+        if (!linked.ok) throw new UsageError(linked.problem.code, linked.problem.message);
+        print(values, linked.value, () => `${linked.value.passport} now stands for ${linked.value.subject}`);
       });
       return;
     }

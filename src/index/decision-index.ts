@@ -53,6 +53,7 @@ export class DecisionIndex {
   #catalogs: CatalogSet;
   readonly #shards: Map<string, Entry>[] = Array.from({ length: shardCount }, () => new Map());
   #defaults = new Map<SubjectKind, readonly MeasureWindow[]>();
+  #passports = new Map<string, SubjectId>();
   #fromMs: number;
 
   constructor(catalogs: CatalogSet, fromMs: number) {
@@ -98,6 +99,7 @@ export class DecisionIndex {
     this.#catalogs = other.#catalogs;
     this.#fromMs = other.#fromMs;
     this.#defaults = other.#defaults;
+    this.#passports = other.#passports;
   }
 
   has(key: string): boolean {
@@ -115,7 +117,13 @@ export class DecisionIndex {
   decide(subjectText: string, action: string, atMs: number): Result<Decision> {
     const subject = parseSubjectId(subjectText);
     if (!subject.ok) return fail(subject.problem.code, subject.problem.message, 'subject');
-    return this.decideFor(subject.value, action, atMs);
+    // A linked Chinese passport stands for the resident it belongs to.
+    const resident = subject.value.scheme === 'passport' ? this.#passports.get(subject.value.key) : undefined;
+    return this.decideFor(resident ?? subject.value, action, atMs);
+  }
+
+  linkPassport(passport: string, subject: SubjectId): void {
+    this.#passports.set(passport, subject);
   }
 }
 
@@ -168,6 +176,10 @@ export async function loadIndex(
 ): Promise<DecisionIndex> {
   // Built aside and swapped in at the end: decisions during a reload use the previous index, never a half one.
   const index = new DecisionIndex(catalogs, nowMs);
+  for (const link of await store.passportLinks()) {
+    const resident = parseSubjectId(link.subject);
+    if (resident.ok) index.linkPassport(link.passport, resident.value);
+  }
   const reach = new Map<string, Related>();
   for await (const page of store.scanDerivations(pageSize)) {
     for (const d of page) {
@@ -235,6 +247,9 @@ export function followChanges(index: DecisionIndex, store: Store, catalogs: () =
     async subjectsChanged(subjects: readonly SubjectId[]): Promise<void> {
       if (reloading) for (const s of subjects) changedDuringReload.set(s.key, s);
       await refreshSubjects(index, store, subjects, clock());
+    },
+    async passportLinked(passport: string, subject: SubjectId): Promise<void> {
+      index.linkPassport(passport, subject);
     },
     async catalogsChanged(): Promise<void> {
       const reload = loadIndex(store, catalogs(), clock(), index).then(() => undefined);

@@ -176,6 +176,12 @@ export interface StoreTransaction {
   appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
   putToken(token: TokenRecord): Promise<void>;
   putCalendars(calendars: readonly CalendarRecord[]): Promise<void>;
+  /** Links passports to the resident ID subject they belong to. */
+  linkPassports(
+    links: readonly { readonly passport: string; readonly subject: string; readonly linkedAtMs: number }[],
+  ): Promise<void>;
+  /** For each of these identifiers that is a linked passport, the subject it belongs to. */
+  subjectsOfPassports(keys: readonly string[]): Promise<Map<string, string>>;
   meta(key: string): Promise<string | undefined>;
   putMeta(key: string, value: string): Promise<void>;
   insertRepair(repair: Omit<Repair, 'id'>): Promise<Repair>;
@@ -225,6 +231,9 @@ export interface Store {
   }): Promise<Objection[]>;
   objectionsOf(subject: string): Promise<Objection[]>;
   disputedRecordsOf(subjects: readonly string[]): Promise<Map<string, Set<number>>>;
+  subjectsOfPassports(keys: readonly string[]): Promise<Map<string, string>>;
+  /** Every linked passport, for the decision index. */
+  passportLinks(): Promise<{ readonly passport: string; readonly subject: string }[]>;
   repairs(query: {
     readonly status?: RepairStatus;
     readonly dueBeforeMs?: number;

@@ -220,4 +220,16 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       ) STRICT;
     `,
   },
+  {
+    name: '0009-passports',
+    sql: `
+      -- A Chinese citizen's passport, linked to the resident ID that is the subject: checks by either find them.
+      CREATE TABLE passports (
+        passport TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        linked_at_ms INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX passports_by_subject ON passports (subject);
+    `,
+  },
 ];

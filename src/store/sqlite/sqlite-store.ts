@@ -225,6 +225,15 @@ class Connection {
     return rows;
   }
 
+  subjectsOfPassports(keys: readonly string[]): Map<string, string> {
+    const passports = keys.filter((k) => k.startsWith('passport:'));
+    const rows = this.byKeys(
+      (list) => `SELECT passport, subject FROM passports WHERE passport IN (${list})`,
+      passports,
+    );
+    return new Map(rows.map((row) => [str(row.passport), str(row.subject)]));
+  }
+
   disputedRecordsOf(subjects: readonly string[]): Map<string, Set<number>> {
     const rows = this.byKeys(
       (list) => `SELECT subject, record_id FROM objections WHERE status = 'open' AND subject IN (${list})`,
@@ -482,6 +491,11 @@ class SqliteStore implements Store {
           'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
         ).run(key, value);
       },
+      linkPassports: async (links) => {
+        const statement = w.prepare('INSERT INTO passports (passport, subject, linked_at_ms) VALUES (?, ?, ?)');
+        for (const l of links) statement.run(l.passport, l.subject, l.linkedAtMs);
+      },
+      subjectsOfPassports: async (keys) => w.subjectsOfPassports(keys),
       putCalendars: async (calendars) => {
         const statement = w.prepare(
           'INSERT INTO calendars (jurisdiction, body) VALUES (?, ?) ON CONFLICT (jurisdiction) DO UPDATE SET body = excluded.body',
@@ -709,6 +723,16 @@ class SqliteStore implements Store {
         query.limit,
       )
       .map(repairFromRow);
+  }
+
+  async subjectsOfPassports(keys: readonly string[]): Promise<Map<string, string>> {
+    return this.#reader.subjectsOfPassports(keys);
+  }
+
+  async passportLinks(): Promise<{ passport: string; subject: string }[]> {
+    return this.#reader
+      .all('SELECT passport, subject FROM passports ORDER BY passport')
+      .map((row) => ({ passport: str(row.passport), subject: str(row.subject) }));
   }
 
   async disputedRecordsOf(subjects: readonly string[]): Promise<Map<string, Set<number>>> {
