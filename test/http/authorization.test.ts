@@ -106,6 +106,14 @@ const routes: readonly RouteCase[] = [
   { method: 'GET', route: '/v1/repairs', url: '/v1/repairs', access: staff, allowedStatus: 200 },
   {
     method: 'POST',
+    route: '/v1/subjects/:subject/passports',
+    url: `/v1/subjects/${ids.clean}/passports`,
+    body: { passport: 'passport:DEU:C01X00T47' },
+    access: ['admin'],
+    allowedStatus: 422,
+  },
+  {
+    method: 'POST',
     route: '/v1/repairs/:id/decision',
     url: '/v1/repairs/999999/decision',
     body: { outcome: 'refused', reasons: 'checked' },

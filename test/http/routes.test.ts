@@ -1638,6 +1638,7 @@ describe('GET /openapi.json', () => {
     'get /v1/subjects/{subject}/export',
     'get /v1/subjects/{subject}/notices',
     'post /v1/subjects/{subject}/objections',
+    'post /v1/subjects/{subject}/passports',
     'post /v1/subjects/{subject}/repairs',
     'get /v1/subjects/{subject}/standing',
     'get /v1/tokens',

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { accessLog, exportSubject } from '../../app/data-rights.ts';
 import { explain } from '../../app/decisions.ts';
+import { linkPassport } from '../../app/passports.ts';
 import { parseSubjectId } from '../../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../../core/time.ts';
 import type { Notice } from '../../store/ports.ts';
@@ -158,6 +159,38 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
         standing: presentStanding(explained.value.standing),
         records: explained.value.records.map((r) => ({ ...presentRecord(r), disputed: disputed.has(r.id) })),
       };
+    },
+  );
+
+  api.post(
+    '/v1/subjects/:subject/passports',
+    {
+      config: { access: ['admin'] },
+      schema: {
+        summary: 'Link a citizen’s passport to their resident ID (checks and records by passport reach the person)',
+        tags: ['subjects'],
+        params,
+        body: z.object({ passport: subjectText.describe('passport:CHN:NUMBER') }),
+        response: { 201: z.object({ subject: z.string(), passport: z.string() }), ...errors(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const linked = await linkPassport(
+        context,
+        { subject: request.params.subject, passport: request.body.passport },
+        { nowMs: clock(), actor: principalOf(request).name },
+      );
+      if (!linked.ok) {
+        const status =
+          linked.problem.code === 'passport_linked' || linked.problem.code === 'passport_has_records'
+            ? 409
+            : linked.problem.code.startsWith('invalid_')
+              ? 400
+              : 422;
+        throw fromProblem(linked.problem, status);
+      }
+      reply.code(201);
+      return linked.value;
     },
   );
 
