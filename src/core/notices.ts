@@ -9,7 +9,7 @@
 import type { CatalogSet } from './catalog-set.ts';
 import type { CatalogVersion, Rule } from './catalog.ts';
 import { dayMs } from './constants.ts';
-import { gradeAt, type Derivation, type Listing, type PointsEntry } from './derive.ts';
+import { gradeAt, type Derivation, type Listing, type PointsEntry, type PointsStanding } from './derive.ts';
 import type { RecordFact } from './record.ts';
 import { isoFromMs } from './time.ts';
 
@@ -286,39 +286,27 @@ export function noticesFor(
     const was = gradeAt(v, before?.entries ?? [], before?.grades ?? [], nowMs);
     const is = gradeAt(v, after.entries, after.grades, nowMs);
     if (was.grade === is.grade) continue;
-    const order = points.grades.map((g) => g.grade);
-    const adverse = order.indexOf(is.grade) > order.indexOf(was.grade);
-    const b = basis(c, schemeId, v.version, cause.id, cause.code);
-    const o = objection(c, adverse, v.catalog.scheme.objectionWindowDays);
-    const measures = measuresOfGrade(v, is.grade);
-    const title = v.catalog.scheme.title;
-    notices.push({
-      subject: after.subject,
-      kind: 'grade.changed',
-      adverse,
-      scheme: schemeId,
-      version: v.version,
-      recordId: cause.id,
-      code: cause.code,
-      rule: b.rule,
-      legalBasis: b.legalBasis,
-      evidence: cause.evidence,
-      effectiveAtMs: nowMs,
-      ...(is.directGrade ? { untilMs: is.directGrade.untilMs } : {}),
-      ...(o.objectionDeadlineMs === undefined ? {} : { objectionDeadlineMs: o.objectionDeadlineMs }),
-      details: {
-        from: was.grade,
-        to: is.grade,
-        score: is.score,
-        previousScore: was.score,
-        direct: is.gradeSource === 'direct',
-      },
-      measures,
-      text: {
-        'zh-CN': `您在“${title['zh-CN']}”的等级由${was.grade}变为${is.grade}（${is.score}分），起因：记录${cause.code}（${b.rule['zh-CN']}）；证据：${cause.evidence}。${measures.length > 0 ? `相关措施：${measures.map((m) => m.title['zh-CN']).join('；')}。` : ''}${o.zh}`,
-        en: `Your grade in "${title.en}" changed from ${was.grade} to ${is.grade} (${is.score} points), after record ${cause.code} (${b.rule.en}); evidence: ${cause.evidence}.${measures.length > 0 ? ` Measures: ${measures.map((m) => `${m.title.en} (${m.actions.join(', ')})`).join('; ')}.` : ''}${o.en}`,
-      },
-    });
+    notices.push(
+      gradeNotice(
+        c,
+        v,
+        was,
+        is,
+        { recordId: cause.id, code: cause.code, version: v.version, evidence: cause.evidence, atMs: nowMs },
+        (b, o, measures, title) => ({
+          untilMs: is.directGrade?.untilMs,
+          details: {
+            from: was.grade,
+            to: is.grade,
+            score: is.score,
+            previousScore: was.score,
+            direct: is.gradeSource === 'direct',
+          },
+          zh: `您在“${title['zh-CN']}”的等级由${was.grade}变为${is.grade}（${is.score}分），起因：记录${cause.code}（${b.rule['zh-CN']}）；证据：${cause.evidence}。${measures.length > 0 ? `相关措施：${measures.map((m) => m.title['zh-CN']).join('；')}。` : ''}${o.zh}`,
+          en: `Your grade in "${title.en}" changed from ${was.grade} to ${is.grade} (${is.score} points), after record ${cause.code} (${b.rule.en}); evidence: ${cause.evidence}.${measures.length > 0 ? ` Measures: ${measures.map((m) => `${m.title.en} (${m.actions.join(', ')})`).join('; ')}.` : ''}${o.en}`,
+        }),
+      ),
+    );
   }
   return notices;
 }
@@ -444,33 +432,22 @@ export function expiryNotices(
     const is = gradeAt(v, derivation.entries, derivation.grades, toMs);
     if (was.grade === is.grade) continue;
     const last = ended.reduce((a, b) => (b.untilMs > a.untilMs ? b : a));
-    const record = c.records.get(last.recordId);
-    const order = points.grades.map((g) => g.grade);
-    const adverse = order.indexOf(is.grade) > order.indexOf(was.grade);
-    const b = basis(c, schemeId, last.version, last.recordId, last.code);
-    const o = objection(c, adverse, v.catalog.scheme.objectionWindowDays);
-    const measures = measuresOfGrade(v, is.grade);
-    const title = v.catalog.scheme.title;
-    notices.push({
-      subject: derivation.subject,
-      kind: 'grade.changed',
-      adverse,
-      scheme: schemeId,
-      version: v.version,
-      recordId: last.recordId,
-      code: last.code,
-      rule: b.rule,
-      legalBasis: b.legalBasis,
-      evidence: record?.evidence ?? '',
-      effectiveAtMs: last.untilMs,
-      ...(o.objectionDeadlineMs === undefined ? {} : { objectionDeadlineMs: o.objectionDeadlineMs }),
-      details: { from: was.grade, to: is.grade, score: is.score, previousScore: was.score, expired: true },
-      measures,
-      text: {
-        'zh-CN': `记录${last.recordId}（${b.rule['zh-CN']}）于${day(last.untilMs)}到期不再计分，您在“${title['zh-CN']}”的等级由${was.grade}变为${is.grade}（${is.score}分）。${o.zh}`,
-        en: `Record ${last.recordId} (${b.rule.en}) stopped counting on ${day(last.untilMs)}: your grade in "${title.en}" changed from ${was.grade} to ${is.grade} (${is.score} points).${o.en}`,
-      },
-    });
+    const evidence = c.records.get(last.recordId)?.evidence ?? '';
+    notices.push(
+      gradeNotice(
+        c,
+        v,
+        was,
+        is,
+        { recordId: last.recordId, code: last.code, version: last.version, evidence, atMs: last.untilMs },
+        (b, o, _measures, title) => ({
+          untilMs: undefined,
+          details: { from: was.grade, to: is.grade, score: is.score, previousScore: was.score, expired: true },
+          zh: `记录${last.recordId}（${b.rule['zh-CN']}）于${day(last.untilMs)}到期不再计分，您在“${title['zh-CN']}”的等级由${was.grade}变为${is.grade}（${is.score}分）。${o.zh}`,
+          en: `Record ${last.recordId} (${b.rule.en}) stopped counting on ${day(last.untilMs)}: your grade in "${title.en}" changed from ${was.grade} to ${is.grade} (${is.score} points).${o.en}`,
+        }),
+      ),
+    );
   }
   return notices;
 }
@@ -502,5 +479,54 @@ function stepNotice(
     details,
     measures: [],
     text: { 'zh-CN': what.zh, en: what.en },
+  };
+}
+
+/**
+ * A grade change, whatever caused it (a write, or an entry that stopped counting): adverse when the grade gets
+ * worse, with the measures of the new grade; `tell` words the cause.
+ */
+function gradeNotice(
+  c: Context,
+  v: CatalogVersion,
+  was: PointsStanding,
+  is: PointsStanding,
+  cause: {
+    readonly recordId: number;
+    readonly code: string;
+    readonly version: number;
+    readonly evidence: string;
+    readonly atMs: number;
+  },
+  tell: (
+    b: ReturnType<typeof basis>,
+    o: ReturnType<typeof objection>,
+    measures: ReturnType<typeof measuresOfGrade>,
+    title: Localized,
+  ) => { untilMs: number | undefined; details: Readonly<Record<string, unknown>>; zh: string; en: string },
+): NoticeDraft {
+  const order = v.catalog.scheme.points?.grades.map((g) => g.grade) ?? [];
+  const adverse = order.indexOf(is.grade) > order.indexOf(was.grade);
+  const b = basis(c, v.schemeId, cause.version, cause.recordId, cause.code);
+  const o = objection(c, adverse, v.catalog.scheme.objectionWindowDays);
+  const measures = measuresOfGrade(v, is.grade);
+  const told = tell(b, o, measures, v.catalog.scheme.title);
+  return {
+    subject: c.subject,
+    kind: 'grade.changed',
+    adverse,
+    scheme: v.schemeId,
+    version: v.version,
+    recordId: cause.recordId,
+    code: cause.code,
+    rule: b.rule,
+    legalBasis: b.legalBasis,
+    evidence: cause.evidence,
+    effectiveAtMs: cause.atMs,
+    ...(told.untilMs === undefined ? {} : { untilMs: told.untilMs }),
+    ...(o.objectionDeadlineMs === undefined ? {} : { objectionDeadlineMs: o.objectionDeadlineMs }),
+    details: told.details,
+    measures,
+    text: { 'zh-CN': told.zh, en: told.en },
   };
 }

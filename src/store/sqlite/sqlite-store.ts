@@ -90,6 +90,15 @@ function deliveryFromRow(row: Row): NoticeDelivery {
   };
 }
 
+/** The decision fields objections and repair applications share. */
+function decisionOf(row: Row): { decidedAtMs?: number; decidedBy?: string; decisionReasons?: string } {
+  return {
+    ...(row.decided_at_ms === null ? {} : { decidedAtMs: num(row.decided_at_ms) }),
+    ...(row.decided_by === null ? {} : { decidedBy: str(row.decided_by) }),
+    ...(row.decision_reasons === null ? {} : { decisionReasons: str(row.decision_reasons) }),
+  };
+}
+
 function repairFromRow(row: Row): Repair {
   return {
     id: num(row.id),
@@ -101,9 +110,7 @@ function repairFromRow(row: Row): Repair {
     statement: str(row.statement),
     reviewDueAtMs: num(row.review_due_at_ms),
     status: str(row.status) as RepairStatus,
-    ...(row.decided_at_ms === null ? {} : { decidedAtMs: num(row.decided_at_ms) }),
-    ...(row.decided_by === null ? {} : { decidedBy: str(row.decided_by) }),
-    ...(row.decision_reasons === null ? {} : { decisionReasons: str(row.decision_reasons) }),
+    ...decisionOf(row),
     ...(row.repair_record_id === null ? {} : { repairRecordId: num(row.repair_record_id) }),
   };
 }
@@ -119,9 +126,7 @@ function objectionFromRow(row: Row): Objection {
     windowClosesAtMs: num(row.window_closes_at_ms),
     reviewDueAtMs: num(row.review_due_at_ms),
     status: str(row.status) as ObjectionStatus,
-    ...(row.decided_at_ms === null ? {} : { decidedAtMs: num(row.decided_at_ms) }),
-    ...(row.decided_by === null ? {} : { decidedBy: str(row.decided_by) }),
-    ...(row.decision_reasons === null ? {} : { decisionReasons: str(row.decision_reasons) }),
+    ...decisionOf(row),
     ...(row.retraction_record_id === null ? {} : { retractionRecordId: num(row.retraction_record_id) }),
   };
 }
