@@ -1,9 +1,10 @@
 /**
  * The audit log's hash chain: each event's hash covers its content and the previous event's hash, so changing,
- * removing or reordering any stored event breaks every hash after it. (Signed Merkle checkpoints over the same
- * events come with the trust work; see docs/architecture.md.)
+ * removing or reordering any stored event breaks every hash after it. The same hashes are the leaves of the
+ * Merkle tree whose signed checkpoints let outsiders check the log (audit-tree.ts).
  */
 import { createHash } from 'node:crypto';
+import type { RecordFact } from '../core/record.ts';
 import type { AuditEvent, AuditEventInput } from '../store/ports.ts';
 
 export const genesisHash = '0'.repeat(64);
@@ -51,4 +52,29 @@ export function findChainBreak(
     prevHash = event.hash;
   }
   return undefined;
+}
+
+/**
+ * A stored record's digest, carried by the audit event that stored it (`recordDigest`, or `repairRecordDigest` on
+ * an approved repair), so changing a record after the fact no longer matches its event.
+ */
+export function recordDigest(record: RecordFact): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        record.id,
+        record.agency,
+        record.agencyRef,
+        record.subject,
+        record.code,
+        record.effectiveAtMs,
+        record.recordedAtMs,
+        record.evidence,
+        record.amount ?? null,
+        record.caseRef ?? null,
+        record.retracts ?? null,
+        record.ends ?? null,
+      ]),
+    )
+    .digest('hex');
 }

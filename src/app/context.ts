@@ -6,6 +6,7 @@
 import { buildCatalogSet, type CatalogSet } from '../core/catalog-set.ts';
 import type { SubjectId } from '../core/identifiers.ts';
 import type { Store } from '../store/ports.ts';
+import type { Keyring } from './keyring.ts';
 
 /** Told after a write commits, before the use case returns: the caller's next read sees the change. */
 export interface ChangeObserver {
@@ -19,10 +20,17 @@ export interface AppContext {
   readonly store: Store;
   catalogs: CatalogSet;
   readonly observers: ChangeObserver[];
+  /** The service's keys (signing audit checkpoints); absent only where nothing is signed (some tests). */
+  readonly keys?: Keyring;
 }
 
-export async function openContext(store: Store): Promise<AppContext> {
-  return { store, catalogs: buildCatalogSet(await store.catalogVersions()), observers: [] };
+export async function openContext(store: Store, options: { readonly keys?: Keyring } = {}): Promise<AppContext> {
+  return {
+    store,
+    catalogs: buildCatalogSet(await store.catalogVersions()),
+    observers: [],
+    ...(options.keys === undefined ? {} : { keys: options.keys }),
+  };
 }
 
 export async function refreshCatalogs(context: AppContext): Promise<void> {

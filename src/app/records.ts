@@ -16,7 +16,7 @@ import {
 } from '../core/record.ts';
 import type { Problem } from '../core/result.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { chainEvents, recordDigest } from './audit-chain.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
 
 export type ItemResult =
@@ -178,7 +178,13 @@ export async function submitRecords(
         kind: 'record.accepted',
         actor: r.agency,
         subject: r.subject,
-        payload: { recordId: r.id, agencyRef: r.agencyRef, code: r.code, effectiveAtMs: r.effectiveAtMs },
+        payload: {
+          recordId: r.id,
+          agencyRef: r.agencyRef,
+          code: r.code,
+          effectiveAtMs: r.effectiveAtMs,
+          recordDigest: recordDigest(r),
+        },
       }));
       await tx.appendAuditEvents(chainEvents(await tx.auditTail(), events));
     });
@@ -284,7 +290,7 @@ export async function retractWithin(
     kind: 'record.retracted',
     actor,
     subject: original.subject,
-    payload: { recordId: stored.id, retracts: original.id, agencyRef },
+    payload: { recordId: stored.id, retracts: original.id, agencyRef, recordDigest: recordDigest(stored) },
   };
   await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
   return { subject, stored };

@@ -18,6 +18,7 @@ import { isoFromMs } from '../core/time.ts';
 import type { Repair } from '../store/ports.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
 import { rederive } from './records.ts';
+import { recordDigest } from './audit-chain.ts';
 import { tellAndAudit } from './steps.ts';
 
 interface Target {
@@ -179,6 +180,7 @@ export async function decideRepair(
     const derivation = (await tx.derivationsOf([repair.subject])).get(repair.subject);
     const target = targetOf(context, derivation, record, repair.list, options.nowMs);
     let repairRecordId: number | undefined;
+    let repairRecordDigest: string | undefined;
     if (request.outcome === 'approved' && target.ok) {
       const draft: RecordDraft = {
         agency: record.agency,
@@ -191,6 +193,7 @@ export async function decideRepair(
       const [stored] = await tx.insertRecords([{ draft, recordedAtMs: options.nowMs, ends: record.id }]);
       if (stored === undefined) throw new Error('insert returned nothing');
       repairRecordId = stored.id;
+      repairRecordDigest = recordDigest(stored);
       await rederive(context, tx, [subject], new Map([[subject.key, stored]]), options.nowMs);
       changed = [subject];
     }
@@ -212,7 +215,12 @@ export async function decideRepair(
         kind: 'repair.decided',
         actor: request.reviewer,
         subject: repair.subject,
-        payload: { repairId: repair.id, outcome: request.outcome, repairRecordId: repairRecordId ?? null },
+        payload: {
+          repairId: repair.id,
+          outcome: request.outcome,
+          repairRecordId: repairRecordId ?? null,
+          ...(repairRecordDigest === undefined ? {} : { repairRecordDigest }),
+        },
       },
     );
     return ok(decided);

@@ -2,14 +2,18 @@
  * The `credence` command line. Each command parses its arguments strictly, opens the store, calls one use case and
  * prints the result (text, or JSON with --json). Bad input exits with status 2 and one line on stderr.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { listMembersPageMax, webhookTimeoutMs } from '../core/constants.ts';
 import { maskSubjectKey, parseSubjectId } from '../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../core/time.ts';
 import { publishCatalog } from '../app/catalogs.ts';
+import { AuditTree, checkpointText } from '../app/audit-tree.ts';
+import { verifyAudit } from '../app/audit-verify.ts';
 import { openContext, type AppContext } from '../app/context.ts';
+import type { Keyring } from '../app/keyring.ts';
 import { checkAction, explain } from '../app/decisions.ts';
 import { createToken, revokeToken } from '../app/tokens.ts';
 import { startService } from '../http/start.ts';
@@ -28,6 +32,7 @@ import { CheckFailedError, UsageError } from './errors.ts';
 import { readDataFile, readDemoFiles } from './files.ts';
 import { formatDecision, formatExplanation, formatSummary } from './format.ts';
 import { importFile } from './import-file.ts';
+import { demoKeyFileOf, loadKeys, writeKeyFile } from './keys.ts';
 
 const defaultDb = 'data/credence.db';
 const demoPeopleDefault = 20_000;
@@ -35,6 +40,7 @@ const demoSeedDefault = 'credence';
 
 const common = {
   db: { type: 'string', default: defaultDb },
+  keys: { type: 'string' },
   json: { type: 'boolean', default: false },
   now: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
@@ -80,8 +86,14 @@ Commands:
   import FILE [--agency ID]      import records from NDJSON or CSV
   publish FILE                   publish a catalog version (YAML or JSON)
   rebuild [--verify]             replay every record; --verify compares with the stored state
+  audit verify [--public-key FILE]
+                                 recompute the audit log, its tiles, signed checkpoints and every record's digest;
+                                 exits 1 naming the first problem
+  audit checkpoint               sign a checkpoint of the audit log now
+  keys generate --out FILE       write new keys (lookup, data encryption, signing) to a file only you can read
 
-Every command takes --db FILE (default ${defaultDb}); --json prints data as JSON; --now ISO fixes the clock.
+Every command takes --db FILE (default ${defaultDb}); --keys FILE (or CREDENCE_KEY_FILE) names the key file;
+--json prints data as JSON; --now ISO fixes the clock. The demo city writes and uses its own key file.
 SUBJECT is a resident ID, a Unified Social Credit Code or passport:CCC:NUMBER.`;
 
 type Options = Record<string, string | boolean | undefined>;
@@ -123,10 +135,14 @@ function expectPositionals(positionals: string[], names: readonly string[], opti
   }
 }
 
+function keysOf(values: Options): { keyring: Keyring; demoFile?: string } {
+  return loadKeys({ db: String(values.db), ...(typeof values.keys === 'string' ? { keys: values.keys } : {}) });
+}
+
 async function withContext<T>(values: Options, work: (context: AppContext) => Promise<T>, create = false): Promise<T> {
   const store = openSqliteStore(String(values.db), { create });
   try {
-    return await work(await openContext(store));
+    return await work(await openContext(store, { keys: keysOf(values).keyring }));
   } finally {
     await store.close();
   }
@@ -150,8 +166,16 @@ async function makeDemo(values: Options): Promise<void> {
   const db = String(values.db);
   const people = positiveInteger(values, 'people', demoPeopleDefault, 50_000_000);
   const seed = typeof values.seed === 'string' ? values.seed : demoSeedDefault;
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
   const files = readDemoFiles();
+  const ownKeys =
+    typeof values.keys === 'string' || Boolean(process.env.CREDENCE_KEY_FILE || process.env.CREDENCE_KEYS);
+  if (!ownKeys && !existsSync(demoKeyFileOf(db))) {
+    mkdirSync(dirname(db), { recursive: true });
+    writeKeyFile(demoKeyFileOf(db), { demo: true });
+    process.stderr.write(`demo: wrote the demo city's own keys to ${demoKeyFileOf(db)} (for the demo only)\n`);
+  }
+  keysOf(values);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
   await withContext(
     values,
     async (context) => {
@@ -223,8 +247,14 @@ async function serve(values: Options, host: string, port: number): Promise<void>
   const webhook = typeof values.webhook === 'string' ? values.webhook : process.env.CREDENCE_NOTICE_WEBHOOK;
   if (webhook !== undefined && !URL.canParse(webhook))
     throw new UsageError('bad_arguments', `--webhook must be a URL, not ${webhook}`);
+  const { keyring: keys, demoFile } = keysOf(values);
+  if (demoFile !== undefined)
+    process.stderr.write(
+      `warning: using the demo city's own key file ${demoFile} (demo only: real data needs --keys FILE or CREDENCE_KEY_FILE)\n`,
+    );
   const store = openSqliteStore(String(values.db));
   const running = await startService(store, {
+    keys,
     ...(webhook === undefined
       ? {}
       : { noticeChannels: [webhookChannel({ url: webhook, timeoutMs: webhookTimeoutMs })] }),
@@ -261,6 +291,51 @@ async function serve(values: Options, host: string, port: number): Promise<void>
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+async function auditCommand(argv: string[], clockMs: number): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, { 'public-key': { type: 'string' } });
+  expectPositionals(positionals, []);
+  if (sub === 'checkpoint') {
+    await withContext(values, async (context) => {
+      if (context.keys === undefined) throw new UsageError('keys_missing', 'no signing key');
+      const checkpoint = await new AuditTree(context.store).checkpoint(
+        context.keys,
+        instantOption(values, 'now', clockMs),
+      );
+      print(values, checkpoint, () => checkpointText(checkpoint) + `signature ${checkpoint.signature}`);
+    });
+    return;
+  }
+  if (sub !== 'verify') throw new UsageError('bad_arguments', 'expected: credence audit verify|checkpoint');
+  const publicKeyFile = values['public-key'];
+  // An outsider verifies with the published public key alone; an operator's keys hold it too.
+  const publicKeyPem =
+    typeof publicKeyFile === 'string' ? readPublicKey(publicKeyFile) : keysOf(values).keyring.publicKeyPem;
+  const store = openSqliteStore(String(values.db));
+  try {
+    const bar = new SingleBar({ format: 'audit verify {value} events', stream: process.stderr, clearOnComplete: true });
+    bar.start(0, 0);
+    const report = await verifyAudit(store, { publicKeyPem, onProgress: (events) => bar.update(events) });
+    bar.stop();
+    print(values, report, () =>
+      [
+        `events: ${report.events}  tiles: ${report.tiles}  checkpoints: ${report.checkpoints}  records: ${report.records}`,
+        report.ok ? 'audit log verified: every event, tile, checkpoint and record matches' : 'PROBLEMS:',
+        ...report.problems.map((p) => `  ${p.kind} ${p.id}: ${p.message}`),
+      ].join('\n'),
+    );
+    const first = report.problems[0];
+    if (first !== undefined) throw new CheckFailedError(`audit verify: first problem: ${first.message}`);
+  } finally {
+    await store.close();
+  }
+}
+
+function readPublicKey(path: string): string {
+  if (!existsSync(path)) throw new UsageError('bad_arguments', `--public-key: ${path} does not exist`);
+  return readFileSync(path, 'utf8');
 }
 
 async function tokensCommand(argv: string[]): Promise<void> {
@@ -822,6 +897,22 @@ async function run(argv: string[]): Promise<void> {
             `rebuild --verify: ${report.differences} subjects' stored state differs from the replay`,
           );
       });
+      return;
+    }
+    case 'audit': {
+      await auditCommand(rest, clockMs);
+      return;
+    }
+    case 'keys': {
+      const [sub, ...more] = rest;
+      const { values, positionals } = parse(more, { out: { type: 'string' } });
+      expectPositionals(positionals, []);
+      if (sub !== 'generate' || typeof values.out !== 'string')
+        throw new UsageError('bad_arguments', 'expected: credence keys generate --out FILE');
+      writeKeyFile(values.out);
+      process.stderr.write(
+        `wrote new keys to ${values.out} (readable by you only). Keep it apart from the database and its backups: without it, the identifiers stored cannot be read or found.\n`,
+      );
       return;
     }
     default:

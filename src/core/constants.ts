@@ -55,3 +55,6 @@ export const webhookTimeoutMs = 10_000;
 
 /** How often the service tells subjects what the passing of time did (listings ending at term, grades changing). */
 export const expiryNoticeIntervalMs = 60_000;
+
+/** How often the service signs a checkpoint of the audit log (when it has grown), besides at stop and on demand. */
+export const auditCheckpointIntervalMs = 60_000;

@@ -1,4 +1,8 @@
-/** What the routes work with: the app context, the decision index, tokens, the decision log, metrics and a clock. */
+/**
+ * What the routes work with: the app context, the decision index, tokens, the decision log, the audit tree, metrics
+ * and a clock.
+ */
+import type { AuditTree } from '../app/audit-tree.ts';
 import type { AppContext } from '../app/context.ts';
 import type { DecisionLog } from '../app/decision-log.ts';
 import type { TokenAuthority } from '../app/tokens.ts';
@@ -10,6 +14,7 @@ export interface Service {
   readonly index: DecisionIndex;
   readonly tokens: TokenAuthority;
   readonly decisionLog: DecisionLog;
+  readonly auditTree: AuditTree;
   readonly metrics: Metrics;
   readonly clock: () => number;
 }

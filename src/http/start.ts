@@ -2,10 +2,11 @@
  * Composes the service: the app context on a store, the decision index loaded from it and kept current by a
  * change observer, tokens, the decision log and metrics; then the Fastify server. `stop()` shuts down in order:
  * stop accepting and finish in-flight requests, let a notice delivery round finish, write the queued decisions,
- * close the store.
+ * sign a checkpoint of the audit log, close the store.
  */
 import type { FastifyInstance } from 'fastify';
 import {
+  auditCheckpointIntervalMs,
   decisionLogBatchMax,
   decisionLogFlushIntervalMs,
   decisionLogQueueMax,
@@ -13,7 +14,9 @@ import {
   noticeDispatchIntervalMs,
   tokenRefreshIntervalMs,
 } from '../core/constants.ts';
+import { AuditTree } from '../app/audit-tree.ts';
 import { openContext } from '../app/context.ts';
+import type { Keyring } from '../app/keyring.ts';
 import { DecisionLog } from '../app/decision-log.ts';
 import { notifyExpiries } from '../app/expiries.ts';
 import { dispatcherDefaults, NoticeDispatcher, type NoticeChannel } from '../app/notice-delivery.ts';
@@ -34,11 +37,13 @@ export interface StartOptions extends ServerOptions {
   readonly clock?: () => number;
   /** Channels beyond the portal inbox (a webhook); each gets a dispatcher that runs every second. */
   readonly noticeChannels?: readonly NoticeChannel[];
+  /** The service's keys; without them no checkpoint is signed (tests of other things). */
+  readonly keys?: Keyring;
 }
 
 export async function startService(store: Store, options: StartOptions = {}): Promise<RunningService> {
   const clock = options.clock ?? Date.now;
-  const context = await openContext(store);
+  const context = await openContext(store, options.keys === undefined ? {} : { keys: options.keys });
   const index = await loadIndex(store, context.catalogs, clock());
   context.observers.push(followChanges(index, store, () => context.catalogs, clock));
   const tokens = new TokenAuthority(context);
@@ -64,7 +69,13 @@ export async function startService(store: Store, options: StartOptions = {}): Pr
     expiryNoticeIntervalMs,
   );
   expiries.unref();
-  const service: Service = { context, index, tokens, decisionLog, metrics, clock };
+  const auditTree = new AuditTree(store);
+  const keys = options.keys;
+  const checkpoint = () =>
+    keys === undefined ? Promise.resolve() : auditTree.checkpoint(keys, clock()).then(() => undefined);
+  const checkpoints = setInterval(() => void checkpoint().catch(() => undefined), auditCheckpointIntervalMs);
+  checkpoints.unref();
+  const service: Service = { context, index, tokens, decisionLog, auditTree, metrics, clock };
   const app = await buildServer(service, options);
   let stopped: Promise<void> | undefined;
   return {
@@ -74,9 +85,12 @@ export async function startService(store: Store, options: StartOptions = {}): Pr
       stopped ??= (async () => {
         clearInterval(refresher);
         clearInterval(expiries);
+        clearInterval(checkpoints);
         await app.close();
         for (const d of dispatchers) await d.stop();
         await decisionLog.close();
+        // The last decisions are in the log: sign what it holds, so the next start can prove it was not rewritten.
+        await checkpoint().catch(() => undefined);
         await store.close();
       })();
       return stopped;

@@ -36,6 +36,18 @@ export interface AuditEvent extends AuditEventInput {
   readonly hash: string;
 }
 
+/** A signed statement of the audit tree's size and root hash at an instant (RFC 6962 style). */
+export interface AuditCheckpoint {
+  readonly size: number;
+  /** The Merkle tree hash of the first `size` events, hex. */
+  readonly root: string;
+  readonly atMs: number;
+  /** Which signing key: the first 16 hex digits of the SHA-256 of its public key (DER). */
+  readonly keyId: string;
+  /** Ed25519 over the checkpoint's text (app/audit-tree.ts checkpointText), base64. */
+  readonly signature: string;
+}
+
 export interface ListMember {
   readonly subject: string;
   readonly list: string;
@@ -174,6 +186,9 @@ export interface StoreTransaction {
   /** Replaces each subject's derived state (and its listings) with the given derivation. */
   putDerivations(derivations: readonly Derivation[]): Promise<void>;
   appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
+  /** Stores the roots of complete tiles (runs of 256 events) from tile `fromIndex` on; existing ones are kept. */
+  putAuditTiles(fromIndex: number, hashes: readonly Uint8Array[]): Promise<void>;
+  putAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   putToken(token: TokenRecord): Promise<void>;
   putCalendars(calendars: readonly CalendarRecord[]): Promise<void>;
   /** Links passports to the resident ID subject they belong to. */
@@ -270,6 +285,14 @@ export interface Store {
   auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]>;
   /** The audit events that name a subject, newest first: its access log and history. */
   auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]>;
+  /** The number of audit events (the tree's size; sequence numbers run from 1 to it). */
+  auditSize(): Promise<number>;
+  /** The hashes (hex) of the events with sequence numbers in (afterSeq, afterSeq + limit], in order. */
+  auditHashes(afterSeq: number, limit: number): Promise<string[]>;
+  /** The stored tile roots from tile `fromIndex` on, in order. */
+  auditTiles(fromIndex: number): Promise<Uint8Array[]>;
+  /** Checkpoints, newest first; with `size`, only the one of that size. */
+  auditCheckpoints(query: { readonly size?: number; readonly limit: number }): Promise<AuditCheckpoint[]>;
   close(): Promise<void>;
 }
 

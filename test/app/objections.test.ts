@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findChainBreak } from '../../src/app/audit-chain.ts';
+import { findChainBreak, recordDigest } from '../../src/app/audit-chain.ts';
 import { checkAction } from '../../src/app/decisions.ts';
 import { decideObjection, fileObjection } from '../../src/app/objections.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
@@ -608,6 +608,8 @@ describe('objections', () => {
       assert.equal(findChainBreak(undefined, all), undefined);
       const retractionId = (await t.context.store.objection(filed.id))?.retractionRecordId;
       assert.equal(typeof retractionId, 'number');
+      const retraction = (await t.context.store.recordsOf(people.defaulter)).find((r) => r.id === retractionId);
+      assert.ok(retraction);
       const events = all
         .filter((e) => e.subject === people.defaulter && e.kind !== 'decision.made')
         .map((e) => [e.kind, e.atMs, e.actor, e.payload]);
@@ -616,7 +618,13 @@ describe('objections', () => {
           'record.accepted',
           t0,
           'city-court',
-          { recordId: record.id, agencyRef: 'D-1', code: record.code, effectiveAtMs: record.effectiveAtMs },
+          {
+            recordId: record.id,
+            agencyRef: 'D-1',
+            code: record.code,
+            effectiveAtMs: record.effectiveAtMs,
+            recordDigest: recordDigest(record),
+          },
         ],
         [
           'objection.filed',
@@ -628,7 +636,12 @@ describe('objections', () => {
           'record.retracted',
           decidedAtMs,
           'reviewer-1',
-          { recordId: retractionId, retracts: record.id, agencyRef: `objection-${filed.id}` },
+          {
+            recordId: retractionId,
+            retracts: record.id,
+            agencyRef: `objection-${filed.id}`,
+            recordDigest: recordDigest(retraction),
+          },
         ],
         [
           'objection.decided',

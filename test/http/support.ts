@@ -19,6 +19,7 @@ import type { Service } from '../../src/http/service.ts';
 import { startService } from '../../src/http/start.ts';
 import type { TokenRole } from '../../src/store/ports.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { testKeys } from '../support/keys.ts';
 import { demoAgencies, demoCatalogInputs, demoPublishedAtMs } from '../support/demo-catalogs.ts';
 
 export const fixedNow = '2026-11-22T00:00:00.000Z';
@@ -128,7 +129,7 @@ export interface Harness {
 export async function startHarness(): Promise<Harness> {
   const folder = mkdtempSync(join(tmpdir(), 'credence-http-'));
   const store = openSqliteStore(join(folder, 'credence.db'), { create: true });
-  const context = await openContext(store);
+  const context = await openContext(store, { keys: testKeys });
   await store.transaction((tx) => tx.putAgencies(demoAgencies()));
   for (const input of demoCatalogInputs()) {
     const published = await publishCatalog(context, input, { nowMs: demoPublishedAtMs, actor: 'admin' });
@@ -164,6 +165,7 @@ export async function startHarness(): Promise<Harness> {
 
   const lines: string[] = [];
   const running = await startService(store, {
+    keys: testKeys,
     logStream: {
       write(line: string) {
         lines.push(line);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { publishCatalog } from '../../src/app/catalogs.ts';
 import { openContext, type AppContext } from '../../src/app/context.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { testKeys } from './keys.ts';
 import { demoAgencies, demoCatalogInputs, demoPublishedAtMs } from './demo-catalogs.ts';
 
 export interface TestContext {
@@ -17,7 +18,7 @@ export async function openTestContext(options: { readonly catalogs?: boolean } =
   const folder = mkdtempSync(join(tmpdir(), 'credence-test-'));
   const path = join(folder, 'credence.db');
   const store = openSqliteStore(path, { create: true });
-  const context = await openContext(store);
+  const context = await openContext(store, { keys: testKeys });
   await store.transaction((tx) => tx.putAgencies(demoAgencies()));
   if (options.catalogs !== false) {
     for (const input of demoCatalogInputs()) {

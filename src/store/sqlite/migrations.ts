@@ -232,4 +232,24 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE INDEX passports_by_subject ON passports (subject);
     `,
   },
+  {
+    name: '0010-audit-tree',
+    sql: `
+      -- The audit log as a Merkle tree (RFC 6962): the root of every complete, aligned run of 256 events (a tile),
+      -- kept so proofs need O(log n) reads. Derived from audit_events and checked by credence audit verify.
+      CREATE TABLE audit_tiles (
+        idx INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL CHECK (length(hash) = 32)
+      ) STRICT;
+
+      -- Signed checkpoints: the tree's size and root at an instant, signed with the service's Ed25519 key.
+      CREATE TABLE audit_checkpoints (
+        size INTEGER PRIMARY KEY,
+        root TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        key_id TEXT NOT NULL,
+        signature TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

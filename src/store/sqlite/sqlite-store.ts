@@ -17,6 +17,7 @@ import {
   DatabaseMissingError,
   DuplicateReferenceError,
   type Agency,
+  type AuditCheckpoint,
   type AuditEvent,
   type CalendarRecord,
   type CatalogDraftRecord,
@@ -586,6 +587,15 @@ class SqliteStore implements Store {
           );
         }
       },
+      putAuditTiles: async (fromIndex, hashes) => {
+        const statement = w.prepare('INSERT INTO audit_tiles (idx, hash) VALUES (?, ?) ON CONFLICT (idx) DO NOTHING');
+        hashes.forEach((hash, i) => statement.run(fromIndex + i, hash));
+      },
+      putAuditCheckpoint: async (c) => {
+        w.prepare(
+          'INSERT INTO audit_checkpoints (size, root, at_ms, key_id, signature) VALUES (?, ?, ?, ?, ?) ON CONFLICT (size) DO NOTHING',
+        ).run(c.size, c.root, c.atMs, c.keyId, c.signature);
+      },
     };
   }
 
@@ -896,6 +906,36 @@ class SqliteStore implements Store {
     return this.#reader
       .all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit)
       .map(auditFromRow);
+  }
+
+  async auditSize(): Promise<number> {
+    return num(this.#reader.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM audit_events').get()?.n);
+  }
+
+  async auditHashes(afterSeq: number, limit: number): Promise<string[]> {
+    return this.#reader
+      .all('SELECT hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit)
+      .map((row) => str(row.hash));
+  }
+
+  async auditTiles(fromIndex: number): Promise<Uint8Array[]> {
+    return this.#reader
+      .all('SELECT hash FROM audit_tiles WHERE idx >= ? ORDER BY idx', fromIndex)
+      .map((row) => row.hash as Uint8Array);
+  }
+
+  async auditCheckpoints(query: { readonly size?: number; readonly limit: number }): Promise<AuditCheckpoint[]> {
+    const rows =
+      query.size === undefined
+        ? this.#reader.all('SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT ?', query.limit)
+        : this.#reader.all('SELECT * FROM audit_checkpoints WHERE size = ?', query.size);
+    return rows.map((row) => ({
+      size: num(row.size),
+      root: str(row.root),
+      atMs: num(row.at_ms),
+      keyId: str(row.key_id),
+      signature: str(row.signature),
+    }));
   }
 
   async close(): Promise<void> {

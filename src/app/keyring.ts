@@ -1,0 +1,127 @@
+/**
+ * The service's secret keys, kept outside the database: a lookup key (HMAC-SHA256 of personal identifiers, so a
+ * stored row is found by an identifier without holding it in clear), a data key (AES-256-GCM, so those allowed can
+ * read identifiers and names back) and an Ed25519 signing key (audit checkpoints). They come from a key file named
+ * by `--keys` or CREDENCE_KEY_FILE, or from CREDENCE_KEYS (the same JSON); the demo city writes its own file.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import { z } from 'zod';
+import { fail, ok, type Result } from '../core/result.ts';
+
+const base64Key = z.string().refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64');
+
+const keyMaterialSchema = z.strictObject({
+  format: z.literal('credence-keys/1'),
+  lookupKey: base64Key,
+  dataKey: base64Key,
+  /** PKCS#8 PEM of an Ed25519 private key. */
+  signingKey: z.string().startsWith('-----BEGIN PRIVATE KEY-----'),
+  /** Written by the demo city for itself: used without being named, with a warning. Never for real data. */
+  demo: z.boolean().optional(),
+});
+
+export type KeyMaterial = z.infer<typeof keyMaterialSchema>;
+
+export interface Keyring {
+  /** The first 16 hex digits of the SHA-256 of the signing key's public key (DER): names it in checkpoints. */
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+  /** The keyed hash of an identifier (HMAC-SHA256, base64url): the same text always gives the same value. */
+  lookup(text: string): string;
+  /** AES-256-GCM with a fresh 96-bit nonce: base64url of nonce, tag and ciphertext. */
+  seal(text: string): string;
+  /** The text sealed by `seal`; throws if the data was changed or sealed under another key. */
+  open(sealed: string): string;
+  /** Ed25519 signature of the message, base64. */
+  sign(message: string): string;
+}
+
+export function generateKeyMaterial(options: { readonly demo?: boolean } = {}): KeyMaterial {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return {
+    ...(options.demo ? { demo: true } : {}),
+    format: 'credence-keys/1',
+    lookupKey: randomBytes(32).toString('base64'),
+    dataKey: randomBytes(32).toString('base64'),
+    signingKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+export function parseKeyMaterial(text: string): Result<KeyMaterial> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('keys_invalid', 'the key file is not JSON');
+  }
+  const parsed = keyMaterialSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join('.') || 'file';
+    return fail('keys_invalid', `the key file is not a credence-keys/1 file: ${where} ${issue?.message ?? ''}`.trim());
+  }
+  try {
+    const key = createPrivateKey(parsed.data.signingKey);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error('not ed25519');
+  } catch {
+    return fail('keys_invalid', 'signingKey must be an Ed25519 private key in PKCS#8 PEM');
+  }
+  return ok(parsed.data);
+}
+
+export function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+export function keyringFrom(material: KeyMaterial): Keyring {
+  const lookupKey = Buffer.from(material.lookupKey, 'base64');
+  const dataKey = Buffer.from(material.dataKey, 'base64');
+  const privateKey = createPrivateKey(material.signingKey);
+  const publicKey = createPublicKey(privateKey);
+  return {
+    keyId: keyIdOf(publicKey),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    lookup: (text) => createHmac('sha256', lookupKey).update(text).digest('base64url'),
+    seal: (text) => {
+      const nonce = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', dataKey, nonce);
+      const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+      return Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64url');
+    },
+    open: (sealed) => {
+      const bytes = Buffer.from(sealed, 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', dataKey, bytes.subarray(0, 12));
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    },
+    sign: (message) => sign(null, Buffer.from(message), privateKey).toString('base64'),
+  };
+}
+
+/** Checks an Ed25519 signature against a public key (PEM): what an outsider does with a checkpoint. */
+export function verifySignature(publicKeyPem: string, message: string, signature: string): boolean {
+  try {
+    return verify(null, Buffer.from(message), createPublicKey(publicKeyPem), Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+export function publicKeyIdOf(publicKeyPem: string): string {
+  return keyIdOf(createPublicKey(publicKeyPem));
+}
