@@ -8,7 +8,7 @@
  */
 import type { CatalogVersion, Rule } from '../core/catalog.ts';
 import { addWorkingDays, calendarOf, type WorkingCalendar } from '../core/calendar.ts';
-import { dayMs, reasonLengthMax } from '../core/constants.ts';
+import { dayMs, reasonLengthMax, systemReferencePrefix } from '../core/constants.ts';
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import { objectionNotice } from '../core/notices.ts';
 import type { RecordFact } from '../core/record.ts';
@@ -201,7 +201,7 @@ export async function decideObjection(
         context,
         tx,
         record,
-        `objection-${objection.id}`,
+        `${systemReferencePrefix}objection-${objection.id}`,
         `objection ${objection.id} overturned: ${reasons}`,
         options.nowMs,
         request.reviewer,

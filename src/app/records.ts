@@ -8,6 +8,7 @@ import { deriveSubject } from '../core/derive.ts';
 import { noticesFor } from '../core/notices.ts';
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import {
+  agencyReference,
   sameRecordContent,
   validateRecordInput,
   type RecordDraft,
@@ -209,11 +210,15 @@ export async function retractRecord(
     readonly agencyRef: string;
     readonly retractsRef: string;
     readonly reason: string;
+    /** The rule codes the caller may act on (a scoped token); absent or empty means all its agency reports. */
+    readonly scope?: readonly string[];
   },
   options: { readonly nowMs: number },
 ): Promise<RetractResult> {
   if (request.reason.trim() === '')
     return { status: 'rejected', problem: { code: 'missing_field', message: 'reason is required', field: 'reason' } };
+  const reference = agencyReference(request.agencyRef);
+  if (!reference.ok) return { status: 'rejected', problem: reference.problem };
   let changed: SubjectId[] = [];
   const result = await context.store.transaction(async (tx): Promise<RetractResult> => {
     const found = await tx.recordsByRef(request.agency, [request.retractsRef, request.agencyRef]);
@@ -224,6 +229,13 @@ export async function retractRecord(
     const original = found.get(request.retractsRef);
     if (original === undefined) {
       return refuse('record_not_found', `agency ${request.agency} has no record ${request.retractsRef}`, 'retractsRef');
+    }
+    if (request.scope !== undefined && request.scope.length > 0 && !request.scope.includes(original.code)) {
+      return refuse(
+        'outside_remit',
+        `this token may act only on rules ${request.scope.join(', ')}, not ${original.code}`,
+        'retractsRef',
+      );
     }
     if (original.retracts !== undefined) {
       return refuse(

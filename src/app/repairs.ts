@@ -8,7 +8,7 @@
  */
 import type { RepairPolicy } from '../core/catalog.ts';
 import { addWorkingDays, calendarOf } from '../core/calendar.ts';
-import { dayMs, reasonLengthMax } from '../core/constants.ts';
+import { dayMs, reasonLengthMax, systemReferencePrefix } from '../core/constants.ts';
 import type { Derivation } from '../core/derive.ts';
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import { repairNotice } from '../core/notices.ts';
@@ -184,7 +184,7 @@ export async function decideRepair(
     if (request.outcome === 'approved' && target.ok) {
       const draft: RecordDraft = {
         agency: record.agency,
-        agencyRef: `repair-${repair.id}`,
+        agencyRef: `${systemReferencePrefix}repair-${repair.id}`,
         subject: record.subject,
         code: record.code,
         effectiveAtMs: options.nowMs,

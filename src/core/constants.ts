@@ -58,3 +58,9 @@ export const expiryNoticeIntervalMs = 60_000;
 
 /** How often the service signs a checkpoint of the audit log (when it has grown), besides at stop and on demand. */
 export const auditCheckpointIntervalMs = 60_000;
+
+/**
+ * References Credence gives the records it makes itself (an overturned objection's retraction, an approved repair)
+ * start with this; an agency's own references may not, so the two never collide.
+ */
+export const systemReferencePrefix = 'credence:';

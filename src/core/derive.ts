@@ -128,8 +128,17 @@ function matchesCase(listing: Listing, record: RecordFact): boolean {
 
 /** Orders records as the fold reads them: by effectiveAt, then by id (the order they were stored). */
 export function compareRecords(a: RecordFact, b: RecordFact): number {
-  return a.effectiveAtMs - b.effectiveAtMs || a.id - b.id;
+  // Records at the same instant are common (agencies often report dates only); they are ordered by what they say,
+  // never by arrival, so the same history gives the same state whatever order it came in.
+  return (
+    a.effectiveAtMs - b.effectiveAtMs ||
+    compareText(a.agency, b.agency) ||
+    compareText(a.agencyRef, b.agencyRef) ||
+    a.id - b.id
+  );
 }
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * `disputed` names the records under an open objection: in schemes that declare disputedStopsCounting they have

@@ -5,6 +5,7 @@
  */
 import {
   agencyRefLengthMax,
+  systemReferencePrefix,
   amountMax,
   caseRefLengthMax,
   evidenceLengthMax,
@@ -67,6 +68,14 @@ function optionalText(value: unknown, field: string, max: number): Result<string
   return requiredText(value, field, max);
 }
 
+/** An agency's own reference: required text, not in the space Credence keeps for the records it makes. */
+export function agencyReference(value: unknown, field = 'agencyRef'): Result<string> {
+  const text = requiredText(value, field, agencyRefLengthMax);
+  if (text.ok && text.value.startsWith(systemReferencePrefix))
+    return fail('reserved_reference', `references starting with ${systemReferencePrefix} are Credence's own`, field);
+  return text;
+}
+
 /**
  * Shape, identifier, remit and rule, in that order; the first problem wins. `nowMs` rejects records from the
  * future: a record states something that already became final.
@@ -74,7 +83,7 @@ function optionalText(value: unknown, field: string, max: number): Result<string
 export function validateRecordInput(input: RecordInput, catalogs: CatalogSet, nowMs: number): Result<ValidatedRecord> {
   const agency = requiredText(input.agency, 'agency', identifierLengthMax);
   if (!agency.ok) return agency;
-  const agencyRef = requiredText(input.agencyRef, 'agencyRef', agencyRefLengthMax);
+  const agencyRef = agencyReference(input.agencyRef);
   if (!agencyRef.ok) return agencyRef;
   const subjectText = requiredText(input.subject, 'subject', identifierLengthMax);
   if (!subjectText.ok) return subjectText;

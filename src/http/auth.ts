@@ -39,7 +39,7 @@ export function registerAuth(app: FastifyInstance, tokens: TokenAuthority): void
     if (!access.includes(principal.value.role)) {
       throw forbidden(
         'forbidden_role',
-        `a ${principal.value.role} token may not ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`,
+        `this ${principal.value.role} token may not ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`,
       );
     }
     request.principal = principal.value;

@@ -574,7 +574,7 @@ describe('objections', () => {
       });
       assert.deepEqual(await t.context.store.objection(filed.id), decided.value);
       assert.equal(retraction.agency, 'city-court');
-      assert.equal(retraction.agencyRef, `objection-${filed.id}`);
+      assert.equal(retraction.agencyRef, `credence:objection-${filed.id}`);
       assert.equal(retraction.code, record.code);
       assert.equal(retraction.recordedAtMs, decidedAtMs);
       assert.equal(retraction.evidence, `objection ${filed.id} overturned: ${reasons}`);
@@ -639,7 +639,7 @@ describe('objections', () => {
           {
             recordId: retractionId,
             retracts: record.id,
-            agencyRef: `objection-${filed.id}`,
+            agencyRef: `credence:objection-${filed.id}`,
             recordDigest: recordDigest(retraction),
           },
         ],

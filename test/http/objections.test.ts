@@ -265,7 +265,7 @@ describe('objections over HTTP', () => {
     const retraction = (await h.service.context.store.recordsOf(ids.defaulter)).find(
       (r) => r.retracts === defaulterRecordId,
     );
-    assert.equal(retraction?.agencyRef, `objection-${objectionId}`);
+    assert.equal(retraction?.agencyRef, `credence:objection-${objectionId}`);
     const decidedJson = {
       ...filedJson,
       status: 'overturned',

@@ -237,7 +237,7 @@ export function assertError(answer: Answer, status: number, code: string, messag
 
 /** The role's 403 message, as the auth hook words it. */
 export function forbiddenRoleMessage(role: string, method: Method, route: string, allowed: readonly string[]): string {
-  return `a ${role} token may not ${method} ${route}; allowed: ${allowed.join(', ')}`;
+  return `this ${role} token may not ${method} ${route}; allowed: ${allowed.join(', ')}`;
 }
 
 export const messages = {

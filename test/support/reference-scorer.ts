@@ -134,12 +134,20 @@ function caseMatches(listing: ReferenceListingState, record: RecordFact): boolea
   return record.caseRef === undefined || listing.caseRef === record.caseRef;
 }
 
-/** The records that count, in the order they are applied: no retractions, nothing retracted, by (effectiveAt, id). */
+/** The records that count, in the order they are applied: no retractions, nothing retracted, by instant. */
 function effectiveRecords(records: readonly RecordFact[]): RecordFact[] {
   const retracted: number[] = [];
   for (const r of records) if (r.retracts !== undefined) retracted.push(r.retracts);
   const kept = records.filter((r) => r.retracts === undefined && !retracted.includes(r.id));
-  return kept.sort((a, b) => a.effectiveAtMs - b.effectiveAtMs || a.id - b.id);
+  // Same instant: by agency, then reference (what the record says), never by arrival.
+  const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return kept.sort(
+    (a, b) =>
+      a.effectiveAtMs - b.effectiveAtMs ||
+      byText(a.agency, b.agency) ||
+      byText(a.agencyRef, b.agencyRef) ||
+      a.id - b.id,
+  );
 }
 
 /** Applies one record under one scheme's version: its effects in order, then the version's thresholds. */

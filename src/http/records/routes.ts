@@ -121,12 +121,14 @@ export function recordRoutes(app: FastifyInstance, service: Service): void {
           agencyRef: request.body.agencyRef,
           retractsRef: request.params.agencyRef,
           reason: request.body.reason,
+          scope: principal.scope,
         },
         { nowMs: clock() },
       );
       if (result.status === 'rejected') {
         const { code, message, field } = result.problem;
-        const status = code === 'record_not_found' ? 404 : code === 'missing_field' ? 400 : 409;
+        const status =
+          code === 'record_not_found' ? 404 : code === 'missing_field' ? 400 : code === 'outside_remit' ? 403 : 409;
         // The record to retract is named in the path; the retraction's own reference in the body.
         throw new HttpError(status, code, message, field === 'retractsRef' ? 'params.agencyRef' : field);
       }
