@@ -44,6 +44,7 @@ import { loadIndex } from '../src/index/decision-index.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { ChildReady, ChildReply, ChildRequest } from './support/child-server.ts';
 import { summariseProfile, type ProfileSummary } from './support/cpu-profile.ts';
+import { makeBenchKeys } from './support/keys.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
 const support = fileURLToPath(new URL('./support/', import.meta.url));
@@ -162,6 +163,7 @@ function medianOf(runs: readonly Measurement[]): Measurement {
 
 interface Setup {
   readonly db: string;
+  readonly keyFile: string;
   readonly token: string;
   readonly demoSeconds: number;
   readonly subjects: number;
@@ -179,9 +181,10 @@ function spread<T>(items: readonly T[], count: number): T[] {
 
 async function setUp(dir: string, people: number): Promise<Setup> {
   const db = join(dir, 'credence.db');
-  const store = openSqliteStore(db, { create: true });
+  const { keys, file: keyFile } = makeBenchKeys(dir);
+  const store = openSqliteStore(db, { create: true, keys });
   try {
-    const context = await openContext(store);
+    const context = await openContext(store, { keys });
     const started = performance.now();
     const report = await createDemo(context, { people, seed, ...readDemoFiles() });
     const demoSeconds = (performance.now() - started) / 1000;
@@ -210,6 +213,7 @@ async function setUp(dir: string, people: number): Promise<Setup> {
     if (clean.length === 0) throw new Error('the demo has no clean subjects');
     return {
       db,
+      keyFile,
       token: created.value.token,
       demoSeconds,
       subjects: report.subjects,
@@ -397,7 +401,7 @@ async function main(): Promise<void> {
       `demo: ${setup.subjects} subjects, ${setup.records} records in ${setup.demoSeconds.toFixed(1)} s; mix of ${setup.listed.length} listed and ${setup.clean.length} clean subjects`,
     );
 
-    const credence = await startChild('credence', 'credence-server.ts', [setup.db]);
+    const credence = await startChild('credence', 'credence-server.ts', [setup.db, setup.keyFile]);
     children.push(credence);
     const { answers, outcomes } = await collectAnswers(credence, setup.token, setup);
     const answersFile = join(dir, 'reference-answers.json');

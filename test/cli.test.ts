@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { tmpdir } from 'node:os';
 import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
+import { keyringFrom, parseKeyMaterial } from '../src/app/keyring.ts';
 
 const root = `${import.meta.dirname}/..`;
 const now = '2026-11-22T00:00:00Z';
@@ -69,8 +70,18 @@ function tempDir(name: string): string {
   return mkdtempSync(`${tempRoot}/${name}-`);
 }
 
-function demo(db: string, seed: string, people = demoPeople): Run {
-  return credenceOk(['demo', '--people', people, '--seed', seed, '--db', db, '--json']);
+function demo(db: string, seed: string, people = demoPeople, keys?: string): Run {
+  return credenceOk([
+    'demo',
+    '--people',
+    people,
+    '--seed',
+    seed,
+    '--db',
+    db,
+    '--json',
+    ...(keys === undefined ? [] : ['--keys', keys]),
+  ]);
 }
 
 function withDb<T>(path: string, work: (db: DatabaseSync) => T, readOnly = true): T {
@@ -80,6 +91,15 @@ function withDb<T>(path: string, work: (db: DatabaseSync) => T, readOnly = true)
   } finally {
     db.close();
   }
+}
+
+/** The identifier behind a lookup token, read as an operator would: with the demo's key file. */
+function identityOf(db: string, token: string): string {
+  const material = parseKeyMaterial(readFileSync(`${db}.keys`, 'utf8'));
+  assert.ok(material.ok, 'the demo wrote its key file beside the database');
+  const sealed = withDb(db, (d) => d.prepare('SELECT sealed FROM identities WHERE token = ?').get(token))?.sealed;
+  assert.equal(typeof sealed, 'string', 'every token in use has its sealed identity');
+  return keyringFrom(material.value).open(String(sealed));
 }
 
 function count(path: string, sql: string, ...params: string[]): number {
@@ -98,10 +118,13 @@ function dump(path: string): Record<string, Record<string, SQLOutputValue>[]> {
       const columns = db.prepare('SELECT name, pk FROM pragma_table_info(?) ORDER BY pk, cid').all(table);
       const keys = columns.filter((c) => Number(c.pk) > 0).map((c) => String(c.name));
       const order = (keys.length > 0 ? keys : columns.map((c) => String(c.name))).map((c) => `"${c}"`).join(', ');
+      // A sealed identity differs on every write (a fresh nonce); the token it is stored under does not.
       out[table] = db
         .prepare(`SELECT * FROM "${table}" ORDER BY ${order}`)
         .all()
-        .map((row) => ({ ...row }));
+        .map(({ sealed, ...row }) =>
+          table === 'identities' ? row : { ...row, ...(sealed === undefined ? {} : { sealed }) },
+        );
     }
     return out;
   });
@@ -258,9 +281,12 @@ describe('bad input: status 2, one line on stderr, no stack trace', () => {
 describe('demo', () => {
   it('is deterministic for a seed, and a different seed gives a different city', () => {
     const dir = tempDir('determinism');
-    const first = demo(`${dir}/first.db`, 's1');
-    const second = demo(`${dir}/second.db`, 's1');
-    const other = demo(`${dir}/other.db`, 's2');
+    // With the same keys, the same seed gives the same database (identities aside, sealed with fresh nonces).
+    const keys = `${dir}/credence.keys`;
+    credenceOk(['keys', 'generate', '--out', keys]);
+    const first = demo(`${dir}/first.db`, 's1', demoPeople, keys);
+    const second = demo(`${dir}/second.db`, 's1', demoPeople, keys);
+    const other = demo(`${dir}/other.db`, 's2', demoPeople, keys);
 
     const firstSummary = json<Record<string, unknown>>(first);
     assert.ok(Number(firstSummary.records) > 0);
@@ -342,12 +368,15 @@ describe('check, lists and explain on the demo city', () => {
         .get(),
     )?.key;
     assert.equal(typeof subject, 'string', 'the demo city has a person without records');
+    assert.doesNotMatch(String(subject), residentPattern, 'the database holds a lookup token, not the identifier');
+    const resident = identityOf(sharedDb, String(subject));
+    assert.match(resident, residentPattern);
     const decided = json<{ outcome: string; reasons: unknown[] }>(
-      credenceOk(['check', String(subject), 'travel.flight', '--db', sharedDb, '--json']),
+      credenceOk(['check', resident, 'travel.flight', '--db', sharedDb, '--json']),
     );
     assert.equal(decided.outcome, 'allow');
     assert.deepEqual(decided.reasons, []);
-    const text = credenceOk(['check', String(subject), 'travel.flight', '--db', sharedDb]);
+    const text = credenceOk(['check', resident, 'travel.flight', '--db', sharedDb]);
     assert.match(text.stdout, /^ALLOW: travel\.flight/);
     assert.match(text.stdout, /reasons: none/);
   });
@@ -544,7 +573,7 @@ describe('rebuild', () => {
     const tampered = credence(['rebuild', '--verify', '--db', db]);
     assert.equal(tampered.status, 1, tampered.stderr);
     assert.match(tampered.stdout, /^differences: 1$/m);
-    assert.ok(tampered.stdout.includes(original.subject), tampered.stdout);
+    assert.ok(tampered.stdout.includes(identityOf(db, original.subject)), tampered.stdout);
     assert.match(tampered.stderr, /^credence: rebuild --verify: 1 /);
     assert.equal(tampered.stderr.trimEnd().split('\n').length, 1);
 

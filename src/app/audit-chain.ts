@@ -22,14 +22,19 @@ export function hashEvent(prevHash: string, seq: number, event: AuditEventInput)
     .digest('hex');
 }
 
-/** Chains new events after the current tail. */
+/**
+ * Chains new events after the current tail. Their `subject` is an identifier here; the chained event holds its
+ * lookup token instead (the log is read by staff and outsiders, and its hashes cover what is stored).
+ */
 export function chainEvents(
   tail: { seq: number; hash: string } | undefined,
   events: readonly AuditEventInput[],
+  protector: { lookup(text: string): string },
 ): AuditEvent[] {
   let seq = tail?.seq ?? 0;
   let prevHash = tail?.hash ?? genesisHash;
-  return events.map((event) => {
+  return events.map((input) => {
+    const event = input.subject === undefined ? input : { ...input, subject: protector.lookup(input.subject) };
     seq += 1;
     const hash = hashEvent(prevHash, seq, event);
     const chained: AuditEvent = { ...event, seq, prevHash, hash };

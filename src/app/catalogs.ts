@@ -27,18 +27,22 @@ export async function publishCatalog(
       }
     }
     await tx.insertCatalogVersion(version.value);
-    const events = chainEvents(await tx.auditTail(), [
-      {
-        atMs: options.nowMs,
-        kind: 'catalog.published',
-        actor: options.actor,
-        payload: {
-          scheme: version.value.schemeId,
-          version: version.value.version,
-          effectiveFromMs: version.value.effectiveFromMs,
+    const events = chainEvents(
+      await tx.auditTail(),
+      [
+        {
+          atMs: options.nowMs,
+          kind: 'catalog.published',
+          actor: options.actor,
+          payload: {
+            scheme: version.value.schemeId,
+            version: version.value.version,
+            effectiveFromMs: version.value.effectiveFromMs,
+          },
         },
-      },
-    ]);
+      ],
+      context.keys,
+    );
     await tx.appendAuditEvents(events);
     return ok(version.value);
   });

@@ -20,17 +20,12 @@ export interface AppContext {
   readonly store: Store;
   catalogs: CatalogSet;
   readonly observers: ChangeObserver[];
-  /** The service's keys (signing audit checkpoints); absent only where nothing is signed (some tests). */
-  readonly keys?: Keyring;
+  /** The service's keys: lookup tokens for the audit log, checkpoint signatures. */
+  readonly keys: Keyring;
 }
 
-export async function openContext(store: Store, options: { readonly keys?: Keyring } = {}): Promise<AppContext> {
-  return {
-    store,
-    catalogs: buildCatalogSet(await store.catalogVersions()),
-    observers: [],
-    ...(options.keys === undefined ? {} : { keys: options.keys }),
-  };
+export async function openContext(store: Store, options: { readonly keys: Keyring }): Promise<AppContext> {
+  return { store, catalogs: buildCatalogSet(await store.catalogVersions()), observers: [], keys: options.keys };
 }
 
 export async function refreshCatalogs(context: AppContext): Promise<void> {

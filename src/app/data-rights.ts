@@ -70,7 +70,7 @@ export async function exportSubject(
       subject: subject.key,
       payload: { what: 'export' },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
   });
   return ok({
     subject,

@@ -59,7 +59,7 @@ export class DecisionLog {
     this.#flushing = this.#context.store
       .transaction(
         async (tx) => {
-          await tx.appendAuditEvents(chainEvents(await tx.auditTail(), batch));
+          await tx.appendAuditEvents(chainEvents(await tx.auditTail(), batch, this.#context.keys));
         },
         // No fsync per flush: a crash loses the queue anyway; the chain stays whole either way.
         { durability: 'process' },

@@ -76,7 +76,7 @@ export async function checkAction(
         catalogVersions: made.catalogVersions,
       },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
   });
   return ok(made);
 }

@@ -37,14 +37,18 @@ export async function createDemo(context: AppContext, options: DemoOptions): Pro
     await tx.putAgencies(options.agencies);
     await tx.putCalendars(options.calendars ?? []);
     await tx.appendAuditEvents(
-      chainEvents(await tx.auditTail(), [
-        {
-          atMs: demoPublishedAtMs,
-          kind: 'agencies.registered',
-          actor: 'admin',
-          payload: { agencies: options.agencies.map((a) => a.id) },
-        },
-      ]),
+      chainEvents(
+        await tx.auditTail(),
+        [
+          {
+            atMs: demoPublishedAtMs,
+            kind: 'agencies.registered',
+            actor: 'admin',
+            payload: { agencies: options.agencies.map((a) => a.id) },
+          },
+        ],
+        context.keys,
+      ),
     );
   });
   for (const input of options.catalogs) {
@@ -65,14 +69,18 @@ export async function createDemo(context: AppContext, options: DemoOptions): Pro
     await tx.putSubjects(population.subjects);
     await tx.putRelations(population.relations);
     await tx.appendAuditEvents(
-      chainEvents(await tx.auditTail(), [
-        {
-          atMs: demoPublishedAtMs,
-          kind: 'population.registered',
-          actor: 'admin',
-          payload: { subjects: population.subjects.length, relations: population.relations.length },
-        },
-      ]),
+      chainEvents(
+        await tx.auditTail(),
+        [
+          {
+            atMs: demoPublishedAtMs,
+            kind: 'population.registered',
+            actor: 'admin',
+            payload: { subjects: population.subjects.length, relations: population.relations.length },
+          },
+        ],
+        context.keys,
+      ),
     );
   });
 

@@ -109,7 +109,7 @@ export class NoticeDispatcher {
             subject: notice.subject,
             payload: { noticeId: notice.id, channel, attempts, error: next.lastError ?? '' },
           };
-          await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+          await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], this.#context.keys));
         }
       });
     }

@@ -132,6 +132,7 @@ export async function fileObjection(
       changed = [subject];
     }
     await tellAndAudit(
+      context,
       tx,
       options.nowMs,
       objectionNotice(
@@ -147,7 +148,7 @@ export async function fileObjection(
         payload: {
           objectionId: objection.id,
           recordId: record.id,
-          filedBy: filer,
+          filedBy: context.keys.lookup(filer),
           reviewDueAtMs: objection.reviewDueAtMs,
         },
       },
@@ -228,6 +229,7 @@ export async function decideObjection(
     const subject = parseSubjectId(objection.subject);
     const rules = subject.ok ? governing(context, subject.value, record) : [];
     await tellAndAudit(
+      context,
       tx,
       options.nowMs,
       objectionNotice(

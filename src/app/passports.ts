@@ -52,9 +52,9 @@ export async function linkPassport(
       kind: 'passport.linked',
       actor: options.actor,
       subject: subject.value.key,
-      payload: { passport: passport.value.key },
+      payload: { passport: context.keys.lookup(passport.value.key) },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
     return ok({ subject: subject.value.key, passport: passport.value.key });
   });
   if (result.ok)

@@ -64,7 +64,7 @@ export async function rebuild(
   } else {
     await context.store.transaction(async (tx) => {
       const event = { atMs: options.nowMs, kind: 'rebuild.completed', actor: 'system', payload: { subjects, records } };
-      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
     });
   }
   return { subjects, records, differences, sample };

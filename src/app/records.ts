@@ -187,7 +187,7 @@ export async function submitRecords(
           recordDigest: recordDigest(r),
         },
       }));
-      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), events));
+      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), events, context.keys));
     });
   }
   await notifySubjectsChanged(context, changed);
@@ -304,7 +304,7 @@ export async function retractWithin(
     subject: original.subject,
     payload: { recordId: stored.id, retracts: original.id, agencyRef, recordDigest: recordDigest(stored) },
   };
-  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
   return { subject, stored };
 }
 

@@ -134,6 +134,7 @@ export async function applyRepair(
       status: 'open',
     });
     await tellAndAudit(
+      context,
       tx,
       options.nowMs,
       repairNotice({ kind: 'repair.applied', reviewDueAtMs: repair.reviewDueAtMs }, repair, record, rule),
@@ -208,6 +209,7 @@ export async function decideRepair(
     await tx.updateRepair(decided);
     const rule = ruleOf(context, target.ok ? target.value : { scheme: '', version: 0 }, record);
     await tellAndAudit(
+      context,
       tx,
       options.nowMs,
       repairNotice({ kind: 'repair.decided', outcome: request.outcome, reasons }, repair, record, rule),

@@ -2,13 +2,15 @@
 import type { NoticeDraft } from '../core/notices.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
+import type { AppContext } from './context.ts';
 
 export async function tellAndAudit(
+  context: AppContext,
   tx: StoreTransaction,
   nowMs: number,
   notice: NoticeDraft,
   event: Omit<AuditEventInput, 'atMs'>,
 ): Promise<void> {
   await tx.insertNotices([notice], nowMs);
-  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [{ atMs: nowMs, ...event }]));
+  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [{ atMs: nowMs, ...event }], context.keys));
 }

@@ -86,7 +86,7 @@ export async function createToken(
       actor: options.actor,
       payload: { id, role, name, scope },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
   });
   return ok({ token: `cr_${id}_${secret}`, record });
 }
@@ -101,7 +101,7 @@ export async function revokeToken(
       return fail<{ id: string }>('token_not_found', `no active token ${id}`, 'id');
     }
     const event = { atMs: options.nowMs, kind: 'token.revoked', actor: options.actor, payload: { id } };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event]));
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
     return ok({ id });
   });
 }

@@ -26,8 +26,8 @@ import { decideObjection, fileObjection } from '../app/objections.ts';
 import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
 import { summarize } from '../app/summary.ts';
-import { DatabaseMissingError } from '../store/ports.ts';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { DatabaseFormatError, DatabaseMissingError, type Store } from '../store/ports.ts';
+import { databaseMissing, openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { CheckFailedError, UsageError } from './errors.ts';
 import { readDataFile, readDemoFiles } from './files.ts';
 import { formatDecision, formatExplanation, formatSummary } from './format.ts';
@@ -139,10 +139,18 @@ function keysOf(values: Options): { keyring: Keyring; demoFile?: string } {
   return loadKeys({ db: String(values.db), ...(typeof values.keys === 'string' ? { keys: values.keys } : {}) });
 }
 
+/** Opens the database with its keys; a missing database is named before missing keys. */
+function openStore(values: Options, create = false): { store: Store; keys: Keyring } {
+  const db = String(values.db);
+  if (!create && db !== ':memory:' && !existsSync(db)) throw databaseMissing(db);
+  const keys = keysOf(values).keyring;
+  return { store: openSqliteStore(db, { create, keys }), keys };
+}
+
 async function withContext<T>(values: Options, work: (context: AppContext) => Promise<T>, create = false): Promise<T> {
-  const store = openSqliteStore(String(values.db), { create });
+  const { store, keys } = openStore(values, create);
   try {
-    return await work(await openContext(store, { keys: keysOf(values).keyring }));
+    return await work(await openContext(store, { keys }));
   } finally {
     await store.close();
   }
@@ -221,24 +229,25 @@ async function exampleSubjects(
   context: AppContext,
   atMs: number,
 ): Promise<{ subject: string; action: string; why: string }[]> {
-  const wanted: readonly [string, string, string, (key: string) => boolean, string][] = [
-    ['court-defaulters', 'travel.flight', 'a court defaulter', isResident, ''],
-    ['flight-conduct-ban', 'travel.flight', 'banned from flights for disruption', () => true, ''],
-    [
-      'court-defaulters',
-      'visa.issue',
-      'a foreigner on the defaulter list',
-      (k) => k.startsWith('passport:'),
-      'passport:',
-    ],
-    ['civic-honours', 'service.green_channel', 'on the red list', () => true, ''],
+  const wanted: readonly [string, string, string, (key: string) => boolean][] = [
+    ['court-defaulters', 'travel.flight', 'a court defaulter', isResident],
+    ['flight-conduct-ban', 'travel.flight', 'banned from flights for disruption', () => true],
+    ['court-defaulters', 'visa.issue', 'a foreigner on the defaulter list', (k) => k.startsWith('passport:')],
+    ['civic-honours', 'service.green_channel', 'on the red list', () => true],
   ];
   const out: { subject: string; action: string; why: string }[] = [];
-  for (const [list, action, why, accept, after] of wanted) {
+  for (const [list, action, why, accept] of wanted) {
     if (!context.catalogs.list(list)) continue;
-    const members = await context.store.listMembers(list, atMs, 200, after);
-    const found = members.find((m) => accept(m.subject));
-    if (found) out.push({ subject: found.subject, action, why });
+    // Members come in lookup-token order, which differs with every key: pick the least identifier, so a seed
+    // always suggests the same examples.
+    let found: string | undefined;
+    for (let after: string | undefined, pages = 0; pages < 50; pages++) {
+      const members = await context.store.listMembers(list, atMs, listMembersPageMax, after);
+      for (const m of members) if (accept(m.subject) && (found === undefined || m.subject < found)) found = m.subject;
+      if (members.length < listMembersPageMax) break;
+      after = members.at(-1)?.subject;
+    }
+    if (found !== undefined) out.push({ subject: found, action, why });
   }
   return out;
 }
@@ -247,12 +256,12 @@ async function serve(values: Options, host: string, port: number): Promise<void>
   const webhook = typeof values.webhook === 'string' ? values.webhook : process.env.CREDENCE_NOTICE_WEBHOOK;
   if (webhook !== undefined && !URL.canParse(webhook))
     throw new UsageError('bad_arguments', `--webhook must be a URL, not ${webhook}`);
-  const { keyring: keys, demoFile } = keysOf(values);
+  const { demoFile } = keysOf(values);
   if (demoFile !== undefined)
     process.stderr.write(
       `warning: using the demo city's own key file ${demoFile} (demo only: real data needs --keys FILE or CREDENCE_KEY_FILE)\n`,
     );
-  const store = openSqliteStore(String(values.db));
+  const { store, keys } = openStore(values);
   const running = await startService(store, {
     keys,
     ...(webhook === undefined
@@ -310,10 +319,9 @@ async function auditCommand(argv: string[], clockMs: number): Promise<void> {
   }
   if (sub !== 'verify') throw new UsageError('bad_arguments', 'expected: credence audit verify|checkpoint');
   const publicKeyFile = values['public-key'];
-  // An outsider verifies with the published public key alone; an operator's keys hold it too.
-  const publicKeyPem =
-    typeof publicKeyFile === 'string' ? readPublicKey(publicKeyFile) : keysOf(values).keyring.publicKeyPem;
-  const store = openSqliteStore(String(values.db));
+  const { store, keys } = openStore(values);
+  // The published public key may be given to check against; an operator's keys hold it too.
+  const publicKeyPem = typeof publicKeyFile === 'string' ? readPublicKey(publicKeyFile) : keys.publicKeyPem;
   try {
     const bar = new SingleBar({ format: 'audit verify {value} events', stream: process.stderr, clearOnComplete: true });
     bar.start(0, 0);
@@ -923,7 +931,7 @@ async function run(argv: string[]): Promise<void> {
 try {
   await run(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof DatabaseMissingError) {
+  if (error instanceof UsageError || error instanceof DatabaseMissingError || error instanceof DatabaseFormatError) {
     process.stderr.write(`credence: ${error.message}\n`);
     process.exitCode = 2;
   } else if (error instanceof CheckFailedError) {

@@ -37,13 +37,13 @@ export interface StartOptions extends ServerOptions {
   readonly clock?: () => number;
   /** Channels beyond the portal inbox (a webhook); each gets a dispatcher that runs every second. */
   readonly noticeChannels?: readonly NoticeChannel[];
-  /** The service's keys; without them no checkpoint is signed (tests of other things). */
-  readonly keys?: Keyring;
+  /** The service's keys (lookup tokens, checkpoint signatures). */
+  readonly keys: Keyring;
 }
 
-export async function startService(store: Store, options: StartOptions = {}): Promise<RunningService> {
+export async function startService(store: Store, options: StartOptions): Promise<RunningService> {
   const clock = options.clock ?? Date.now;
-  const context = await openContext(store, options.keys === undefined ? {} : { keys: options.keys });
+  const context = await openContext(store, { keys: options.keys });
   const index = await loadIndex(store, context.catalogs, clock());
   context.observers.push(followChanges(index, store, () => context.catalogs, clock));
   const tokens = new TokenAuthority(context);
@@ -70,11 +70,11 @@ export async function startService(store: Store, options: StartOptions = {}): Pr
   );
   expiries.unref();
   const auditTree = new AuditTree(store);
-  const keys = options.keys;
-  const checkpoint = () =>
-    keys === undefined ? Promise.resolve() : auditTree.checkpoint(keys, clock()).then(() => undefined);
+  const checkpoint = () => auditTree.checkpoint(options.keys, clock()).then(() => undefined);
   const checkpoints = setInterval(() => void checkpoint().catch(() => undefined), auditCheckpointIntervalMs);
   checkpoints.unref();
+  // At start too, so the latest checkpoint covers everything written while the service was down.
+  void checkpoint().catch(() => undefined);
   const service: Service = { context, index, tokens, decisionLog, auditTree, metrics, clock };
   const app = await buildServer(service, options);
   let stopped: Promise<void> | undefined;

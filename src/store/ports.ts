@@ -2,6 +2,9 @@
  * The store port: what the use cases need from a system of record, and nothing more. Adapters (sqlite/, later
  * postgres/) implement it; the store contract suite (test/support/store-contract.ts) holds every adapter to it.
  *
+ * Subjects cross the port as identifiers (subject keys); at rest an adapter keeps only their keyed hashes, and
+ * each identifier sealed once (store/identities.ts), so a copy of the database names nobody.
+ *
  * Writes happen inside `transaction`: everything written in one call commits together or not at all. Reads that
  * decide a write (idempotency, a subject's records) are made through the transaction so they see what it sees.
  * Methods take and return batches where a use case works in batches, so that an import is a few large statements,
@@ -13,6 +16,16 @@ import type { NoticeDraft } from '../core/notices.ts';
 import type { SubjectId } from '../core/identifiers.ts';
 import type { RecordDraft, RecordFact } from '../core/record.ts';
 import type { Relation } from '../core/standing.ts';
+
+/**
+ * What a store needs to keep personal identifiers from anyone who reads its files: a keyed hash to find rows by
+ * an identifier, and authenticated encryption to read the identifier back (app/keyring.ts implements it).
+ */
+export interface IdentifierProtector {
+  lookup(text: string): string;
+  seal(text: string): string;
+  open(sealed: string): string;
+}
 
 export interface Agency {
   readonly id: string;
@@ -26,6 +39,7 @@ export interface AuditEventInput {
   readonly kind: string;
   /** Who did it: an agency id, `admin`, `system`, a service point. */
   readonly actor: string;
+  /** The subject's lookup token (keyed hash), never the identifier: the log is read by staff and outsiders. */
   readonly subject?: string;
   readonly payload: Readonly<Record<string, unknown>>;
 }
@@ -261,7 +275,7 @@ export interface Store {
   noticesOf(subject: string, limit: number, beforeId?: number): Promise<Notice[]>;
   catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined>;
   derivations(subjects: readonly string[]): Promise<Map<string, Derivation>>;
-  /** Active members of a list at an instant, in subject order, after the given subject (for paging). */
+  /** Active members of a list at an instant, in lookup-token order, after the given subject (for paging). */
   /** With `startedAfterMs`, only listings that started after it (a publication period still running). */
   listMembers(
     list: string,
@@ -274,16 +288,16 @@ export interface Store {
   recordsPerRuleMonth(): Promise<{ readonly code: string; readonly month: string; readonly records: number }[]>;
   countListMembers(atMs: number): Promise<Map<string, number>>;
   summary(): Promise<StoreSummary>;
-  /** Every subject with its kind, in key order, in pages: for summaries and index loading. */
+  /** Every subject with its kind, in pages, in the order of their lookup tokens: for summaries and index loading. */
   scanSubjects(pageSize: number): AsyncIterable<SubjectId[]>;
-  /** Every subject that has records, with all of them, in subject order, in pages: for rebuild. */
+  /** Every subject that has records, with all of them, in lookup-token order, in pages: for rebuild. */
   scanSubjectRecords(
     pageSize: number,
   ): AsyncIterable<{ readonly subject: SubjectId; readonly records: RecordFact[] }[]>;
-  /** Every stored derivation, in subject order, in pages. */
+  /** Every stored derivation, in lookup-token order, in pages. */
   scanDerivations(pageSize: number): AsyncIterable<Derivation[]>;
   auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]>;
-  /** The audit events that name a subject, newest first: its access log and history. */
+  /** The audit events that name a subject (by identifier), newest first: its access log and history. */
   auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]>;
   /** The number of audit events (the tree's size; sequence numbers run from 1 to it). */
   auditSize(): Promise<number>;
@@ -304,4 +318,9 @@ export class DatabaseMissingError extends Error {
 /** The same (agency, agencyRef) stored twice: the loser of a race on idempotency. */
 export class DuplicateReferenceError extends Error {
   readonly code = 'duplicate_reference';
+}
+
+/** A database this version cannot open (e.g. one from before identifiers were protected). */
+export class DatabaseFormatError extends Error {
+  readonly code = 'database_format';
 }

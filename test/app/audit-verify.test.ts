@@ -28,7 +28,7 @@ let sizes: { first: number; second: number };
 before(async () => {
   folder = mkdtempSync(join(tmpdir(), 'credence-audit-'));
   original = join(folder, 'original.db');
-  const store = openSqliteStore(original, { create: true });
+  const store = openSqliteStore(original, { create: true, keys: testKeys });
   const context = await openContext(store, { keys: testKeys });
   await createDemo(context, { people: 400, seed: 'audit', ...readDemoFiles() });
   const tree = new AuditTree(store);
@@ -65,7 +65,7 @@ async function verifyCopy(tamper?: (db: DatabaseSync) => void): Promise<AuditVer
     tamper(db);
     db.close();
   }
-  const store = openSqliteStore(path);
+  const store = openSqliteStore(path, { keys: testKeys });
   try {
     return await verifyAudit(store, { publicKeyPem: testKeys.publicKeyPem, pageSize: 97 });
   } finally {
@@ -171,7 +171,7 @@ describe('audit verify', () => {
   test('a checkpoint signed by another key is refused', async () => {
     const report = await verifyCopy();
     assert.equal(report.ok, true);
-    const store = openSqliteStore(original);
+    const store = openSqliteStore(original, { keys: testKeys });
     try {
       const other = keyringFrom(generateKeyMaterial());
       const foreign = await verifyAudit(store, { publicKeyPem: other.publicKeyPem });
@@ -200,7 +200,7 @@ describe('audit verify', () => {
 
 describe('audit proofs', () => {
   test('inclusion proofs of events verify against the signed roots, and fail for another event', async () => {
-    const store = openSqliteStore(original);
+    const store = openSqliteStore(original, { keys: testKeys });
     try {
       const tree = new AuditTree(store);
       const [latest, earlier] = await store.auditCheckpoints({ limit: 2 });

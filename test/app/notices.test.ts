@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { createDemo } from '../../src/app/demo.ts';
 import { openContext } from '../../src/app/context.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
+import { testKeys } from '../support/keys.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { demoAgencies, demoCatalogInputs } from '../support/demo-catalogs.ts';
@@ -143,9 +144,9 @@ describe('notices', () => {
 
 test('on a whole demo city, every listing has its notice and every adverse notice its objection deadline', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'credence-notices-'));
-  const store = openSqliteStore(join(folder, 'demo.db'), { create: true });
+  const store = openSqliteStore(join(folder, 'demo.db'), { create: true, keys: testKeys });
   try {
-    const context = await openContext(store);
+    const context = await openContext(store, { keys: testKeys });
     await createDemo(context, {
       people: 1_500,
       seed: 'notices',

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { testKeys } from '../support/keys.ts';
 import { findChainBreak, recordDigest } from '../../src/app/audit-chain.ts';
 import { checkAction } from '../../src/app/decisions.ts';
 import { decideObjection, fileObjection } from '../../src/app/objections.ts';
@@ -271,11 +272,11 @@ describe('objections', () => {
       assert.ok(event, 'an objection.filed audit event');
       assert.equal(event.atMs, filedAtMs);
       assert.equal(event.actor, 'staff-1');
-      assert.equal(event.subject, people.friday);
+      assert.equal(event.subject, testKeys.lookup(people.friday), 'the log names the subject by its lookup token');
       assert.deepEqual(event.payload, {
         objectionId: filed.value.id,
         recordId: record.id,
-        filedBy: people.friday,
+        filedBy: testKeys.lookup(people.friday),
         reviewDueAtMs: dueAtMs,
       });
     });
@@ -424,8 +425,8 @@ describe('objections', () => {
       const event = (await auditEvents()).find(
         (e) => e.kind === 'objection.filed' && e.payload.objectionId === filed.id,
       );
-      assert.equal(event?.subject, company);
-      assert.equal(event.payload.filedBy, people.legalRep);
+      assert.equal(event?.subject, testKeys.lookup(company));
+      assert.equal(event.payload.filedBy, testKeys.lookup(people.legalRep));
     });
   });
 
@@ -528,7 +529,7 @@ describe('objections', () => {
         [['objection.decided', { objection: objection.id, outcome: 'upheld', reasons: 'no payment was made' }]],
       );
       const events = (await auditEvents()).filter(
-        (e) => e.subject === people.upheld && e.atMs === decidedAtMs && e.kind !== 'decision.made',
+        (e) => e.subject === testKeys.lookup(people.upheld) && e.atMs === decidedAtMs && e.kind !== 'decision.made',
       );
       assert.deepEqual(
         events.map((e) => [e.kind, e.actor, e.payload]),
@@ -611,7 +612,7 @@ describe('objections', () => {
       const retraction = (await t.context.store.recordsOf(people.defaulter)).find((r) => r.id === retractionId);
       assert.ok(retraction);
       const events = all
-        .filter((e) => e.subject === people.defaulter && e.kind !== 'decision.made')
+        .filter((e) => e.subject === testKeys.lookup(people.defaulter) && e.kind !== 'decision.made')
         .map((e) => [e.kind, e.atMs, e.actor, e.payload]);
       assert.deepEqual(events, [
         [
@@ -630,7 +631,12 @@ describe('objections', () => {
           'objection.filed',
           filedAtMs,
           'staff-1',
-          { objectionId: filed.id, recordId: record.id, filedBy: people.defaulter, reviewDueAtMs: filed.reviewDueAtMs },
+          {
+            objectionId: filed.id,
+            recordId: record.id,
+            filedBy: testKeys.lookup(people.defaulter),
+            reviewDueAtMs: filed.reviewDueAtMs,
+          },
         ],
         [
           'record.retracted',

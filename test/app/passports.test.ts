@@ -6,6 +6,7 @@ import { linkPassport } from '../../src/app/passports.ts';
 import { submitRecords } from '../../src/app/records.ts';
 import { followChanges, loadIndex, type DecisionIndex } from '../../src/index/decision-index.ts';
 import { openTestContext, type TestContext } from '../support/app-context.ts';
+import { testKeys } from '../support/keys.ts';
 
 const nowMs = Date.parse('2026-11-22T00:00:00Z');
 const person = '11010519491231002X';
@@ -67,7 +68,7 @@ test('before linking, the passport is a stranger; after, checks by passport reac
   const explained = await explain(t.context, passport, nowMs);
   assert.equal(explained.ok && explained.value.subject.key, person);
   const events = await t.context.store.auditEventsOf(person, 10);
-  assert.ok(events.some((e) => e.kind === 'passport.linked' && e.payload.passport === passport));
+  assert.ok(events.some((e) => e.kind === 'passport.linked' && e.payload.passport === testKeys.lookup(passport)));
 });
 
 test('a record reported by a linked passport belongs to the person', async () => {

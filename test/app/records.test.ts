@@ -9,6 +9,7 @@ import { retractRecord, submitRecords } from '../../src/app/records.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { demoCatalogInputs } from '../support/demo-catalogs.ts';
 import { openTestContext, type TestContext } from '../support/app-context.ts';
+import { testKeys } from '../support/keys.ts';
 
 const nowMs = Date.parse('2026-11-22T00:00:00Z');
 const person = '11010519491231002X';
@@ -48,7 +49,7 @@ describe('submitRecords', () => {
     const event = events.at(-1);
     assert.equal(event?.kind, 'record.accepted');
     assert.equal(event?.actor, 'traffic-police');
-    assert.equal(event?.subject, person);
+    assert.equal(event?.subject, testKeys.lookup(person), 'the log names the subject by its lookup token');
     assert.equal(event?.payload.agencyRef, 'TP-1');
     assert.equal(findChainBreak(undefined, events), undefined);
     const explained = await explain(t.context, person, nowMs);

@@ -128,7 +128,7 @@ export interface Harness {
 
 export async function startHarness(): Promise<Harness> {
   const folder = mkdtempSync(join(tmpdir(), 'credence-http-'));
-  const store = openSqliteStore(join(folder, 'credence.db'), { create: true });
+  const store = openSqliteStore(join(folder, 'credence.db'), { create: true, keys: testKeys });
   const context = await openContext(store, { keys: testKeys });
   await store.transaction((tx) => tx.putAgencies(demoAgencies()));
   for (const input of demoCatalogInputs()) {

@@ -38,6 +38,7 @@ import { isoFromMs } from '../../src/core/time.ts';
 import { measureWindows } from '../../src/core/windows.ts';
 import { DecisionIndex, followChanges, loadIndex } from '../../src/index/decision-index.ts';
 import type { Store } from '../../src/store/ports.ts';
+import { testKeys } from '../support/keys.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { demoAgencies, demoCatalogInputs } from '../support/demo-catalogs.ts';
 
@@ -196,8 +197,8 @@ describe('decision index', () => {
 
   before(async () => {
     folder = mkdtempSync(join(tmpdir(), 'credence-index-'));
-    store = openSqliteStore(join(folder, 'credence.db'), { create: true });
-    context = await openContext(store);
+    store = openSqliteStore(join(folder, 'credence.db'), { create: true, keys: testKeys });
+    context = await openContext(store, { keys: testKeys });
     await createDemo(context, {
       people: 3000,
       seed: 'index-test',

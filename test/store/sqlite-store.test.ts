@@ -15,6 +15,7 @@ import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { DatabaseMissingError, type Store } from '../../src/store/ports.ts';
 import { demoAgencies, demoVersions } from '../support/demo-catalogs.ts';
 import { runStoreContract } from '../support/store-contract.ts';
+import { testKeys } from '../support/keys.ts';
 
 const t0 = Date.parse('2025-11-01T00:00:00Z');
 const folders: string[] = [];
@@ -30,7 +31,7 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-runStoreContract('sqlite', async () => openSqliteStore(freshPath(), { create: true }));
+runStoreContract('sqlite', async () => openSqliteStore(freshPath(), { create: true, keys: testKeys }));
 
 function subjectOf(key: string): SubjectId {
   const parsed = parseSubjectId(key);
@@ -89,9 +90,11 @@ async function writeSample(store: Store): Promise<void> {
       },
     ]);
     await tx.appendAuditEvents(
-      chainEvents(await tx.auditTail(), [
-        { atMs: t0 + 1, kind: 'record.accepted', actor: 'city-court', subject: company.key, payload: { ref: 'R-1' } },
-      ]),
+      chainEvents(
+        await tx.auditTail(),
+        [{ atMs: t0 + 1, kind: 'record.accepted', actor: 'city-court', subject: company.key, payload: { ref: 'R-1' } }],
+        testKeys,
+      ),
     );
   });
   await assert.rejects(
@@ -138,7 +141,7 @@ describe('sqlite store: files', () => {
   it('refuses to open a missing file without create, naming the path', () => {
     const path = freshPath();
     assert.throws(
-      () => openSqliteStore(path),
+      () => openSqliteStore(path, { keys: testKeys }),
       (error: unknown) =>
         error instanceof DatabaseMissingError && error.code === 'database_missing' && error.message.includes(path),
     );
@@ -147,7 +150,7 @@ describe('sqlite store: files', () => {
 
   it('creates the file and its folder when asked', async () => {
     const path = join(freshPath(), '..', 'nested', 'deeper', 'credence.db');
-    const store = openSqliteStore(path, { create: true });
+    const store = openSqliteStore(path, { create: true, keys: testKeys });
     try {
       assert.equal(existsSync(path), true);
       assert.deepEqual((await store.summary()).records, 0);
@@ -158,19 +161,19 @@ describe('sqlite store: files', () => {
 
   it('reopens an existing file with its data, without re-running migrations', async () => {
     const path = freshPath();
-    const created = openSqliteStore(path, { create: true });
+    const created = openSqliteStore(path, { create: true, keys: testKeys });
     await writeSample(created);
     await created.close();
 
     const schemaBefore = readSchema(path);
 
-    const reopened = openSqliteStore(path);
+    const reopened = openSqliteStore(path, { keys: testKeys });
     try {
       assert.equal((await reopened.summary()).records, 1);
     } finally {
       await reopened.close();
     }
-    const again = openSqliteStore(path, { create: true });
+    const again = openSqliteStore(path, { create: true, keys: testKeys });
     await again.close();
 
     // The schema cookie changes with any schema change, so an equal cookie means no migration ran again.
@@ -184,7 +187,7 @@ describe('sqlite store: files', () => {
 
   it('sees committed data after close and reopen, and nothing rolled back', async () => {
     const path = freshPath();
-    const first = openSqliteStore(path, { create: true });
+    const first = openSqliteStore(path, { create: true, keys: testKeys });
     let before: Awaited<ReturnType<typeof readAll>>;
     try {
       await writeSample(first);
@@ -196,7 +199,7 @@ describe('sqlite store: files', () => {
     assert.equal(before.members.length, 1);
     assert.equal(before.audit.length, 1);
 
-    const second = openSqliteStore(path);
+    const second = openSqliteStore(path, { keys: testKeys });
     try {
       assert.deepEqual(await readAll(second), before);
       assert.equal(await second.subject('passport:DEU:C01X00T47'), undefined);

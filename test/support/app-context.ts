@@ -17,7 +17,7 @@ export interface TestContext {
 export async function openTestContext(options: { readonly catalogs?: boolean } = {}): Promise<TestContext> {
   const folder = mkdtempSync(join(tmpdir(), 'credence-test-'));
   const path = join(folder, 'credence.db');
-  const store = openSqliteStore(path, { create: true });
+  const store = openSqliteStore(path, { create: true, keys: testKeys });
   const context = await openContext(store, { keys: testKeys });
   await store.transaction((tx) => tx.putAgencies(demoAgencies()));
   if (options.catalogs !== false) {

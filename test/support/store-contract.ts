@@ -4,10 +4,12 @@
  * run the same tests unchanged. Each test opens a fresh, empty store through `open` and closes it.
  *
  * Where the port promises no order (catalog versions, agencies, relations), results are compared sorted; where it
- * does (records in id order, subjects in key order, audit events in seq order), the order is part of the check.
- * Key order is code-point order, which is the order of these ASCII keys in any binary collation.
+ * does (records in id order, subjects in the order of their lookup tokens, audit events in seq order), the order
+ * is part of the check. Every adapter stores subjects by lookup token (store/identities.ts), made with the keys the
+ * contract's stores are opened with (test/support/keys.ts).
  */
 import assert from 'node:assert/strict';
+import { testKeys } from './keys.ts';
 import { describe, it } from 'node:test';
 import { chainEvents, findChainBreak } from '../../src/app/audit-chain.ts';
 import type { CatalogVersion } from '../../src/core/catalog.ts';
@@ -64,9 +66,12 @@ function government(n: number): SubjectId {
 
 const visitor = subjectOf('passport:DEU:C01X00T47');
 
-const byKey = (a: { readonly key: string }, b: { readonly key: string }) => compareText(a.key, b.key);
+/** Stores keep subjects in the order of their lookup tokens (keyed hashes): stable, and telling nothing. */
+const token = (key: string) => testKeys.lookup(key);
+const inStoreOrder = (keys: readonly string[]) => [...keys].sort((a, b) => compareText(token(a), token(b)));
+const byKey = (a: { readonly key: string }, b: { readonly key: string }) => compareText(token(a.key), token(b.key));
 const bySubject = (a: { readonly subject: string }, b: { readonly subject: string }) =>
-  compareText(a.subject, b.subject);
+  compareText(token(a.subject), token(b.subject));
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -219,7 +224,7 @@ async function allListMembers(store: Store, list: string, atMs: number, limit: n
     assert.ok(page.length <= limit, `a page of members holds at most ${limit}`);
     // Checked here so that an adapter ignoring afterSubject fails instead of paging forever.
     assert.ok(
-      page.every((m) => after === undefined || m.subject > after),
+      page.every((m) => after === undefined || token(m.subject) > token(after)),
       `a page after ${after} holds only later subjects`,
     );
     all.push(...page);
@@ -535,7 +540,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
                 derivationOf(lost, [listingOf('market-serious-dishonesty', t0, t0 + dayMs, 1)]),
                 derivationOf(kept, [listingOf('rail-conduct-ban', t0, t0 + dayMs, 2)], -50),
               ]);
-              await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1, lost), eventOf(2)]));
+              await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1, lost), eventOf(2)], testKeys));
               assert.equal((await tx.recordsByRef('city-court', ['R-1'])).size, 1, 'the transaction sees its writes');
               throw boom;
             }),
@@ -564,7 +569,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           // Still usable: the same writes commit now, with the ids and seqs free again.
           const [record] = await store.transaction(async (tx) => {
             await tx.putSubjects([lost]);
-            await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1, lost)]));
+            await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1, lost)], testKeys));
             return tx.insertRecords([{ draft: draftOf(lost, 'R-1'), recordedAtMs: t0 }]);
           });
           assert.deepEqual(await store.recordsOf(lost.key), [record]);
@@ -587,7 +592,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
                   const tail = await tx.auditTail();
                   // Yield to the event loop between the read and the write, so an interleaving would show.
                   await new Promise((resolve) => setTimeout(resolve, 1));
-                  await tx.appendAuditEvents(chainEvents(tail, [eventOf(i)]));
+                  await tx.appendAuditEvents(chainEvents(tail, [eventOf(i)], testKeys));
                   if (i % 5 === 4) throw new Error(`transaction ${i} fails after writing`);
                   return i;
                 } finally {
@@ -756,13 +761,13 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           const rows = await store.listMembers(list, at, 10);
           assert.deepEqual(
             rows.map((r) => r.subject),
-            [twice.key, once.key].sort(),
+            inStoreOrder([twice.key, once.key]),
           );
           assert.deepEqual(await store.countListMembers(at), new Map([[list, 2]]));
           const paged = await allListMembers(store, list, at, 1);
           assert.deepEqual(
             paged.map((r) => r.subject),
-            [twice.key, once.key].sort(),
+            inStoreOrder([twice.key, once.key]),
           );
 
           const row = rows.find((r) => r.subject === twice.key);
@@ -807,10 +812,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           const members = await allListMembers(store, 'court-defaulters', t0, 1_000);
           assert.deepEqual(
             members.map((m) => m.subject),
-            replaced
-              .filter((d, i) => i % 100 === 50)
-              .map((d) => d.subject)
-              .sort(),
+            inStoreOrder(replaced.filter((d, i) => i % 100 === 50).map((d) => d.subject)),
           );
         }));
     });
@@ -861,7 +863,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           );
           for (const size of [1, 2, 6, 10, 11]) {
             const keys = (await collectPages(store.scanSubjects(size), size)).map((s) => s.key);
-            assert.deepEqual(keys, subjects.map((s) => s.key).sort(), `subjects in pages of ${size}`);
+            assert.deepEqual(keys, inStoreOrder(subjects.map((s) => s.key)), `subjects in pages of ${size}`);
           }
         }));
     });
@@ -886,7 +888,9 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             await tx.insertRecords([
               { draft: draftOf(a, 'R-4'), recordedAtMs: t0 + 1, retracts: first?.id ?? assert.fail() },
             ]);
-            await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1), eventOf(2), eventOf(3)]));
+            await tx.appendAuditEvents(
+              chainEvents(await tx.auditTail(), [eventOf(1), eventOf(2), eventOf(3)], testKeys),
+            );
           });
 
           assert.deepEqual(await store.summary(), {
@@ -902,7 +906,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           assert.equal(await store.transaction((tx) => tx.auditTail()), undefined);
           const subject = person(1);
           const first = await store.transaction(async (tx) => {
-            const events = chainEvents(await tx.auditTail(), [eventOf(1, subject), eventOf(2), eventOf(3)]);
+            const events = chainEvents(await tx.auditTail(), [eventOf(1, subject), eventOf(2), eventOf(3)], testKeys);
             await tx.appendAuditEvents(events);
             return events;
           });
@@ -913,6 +917,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             const events = chainEvents(
               tail,
               [4, 5, 6, 7].map((n) => eventOf(n, n % 2 === 0 ? subject : undefined)),
+              testKeys,
             );
             await tx.appendAuditEvents(events);
             return events;

@@ -252,4 +252,15 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       ) STRICT;
     `,
   },
+  {
+    name: '0011-identities',
+    sql: `
+      -- Every column that names a person or organisation holds the identifier's lookup token (a keyed hash); the
+      -- identifier itself is here once, sealed (AES-256-GCM) under its token. Keys live outside the database.
+      CREATE TABLE identities (
+        token TEXT PRIMARY KEY,
+        sealed TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

@@ -14,6 +14,7 @@ import type { IdentifierScheme, SubjectId, SubjectKind } from '../../core/identi
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation, Role } from '../../core/standing.ts';
 import {
+  DatabaseFormatError,
   DatabaseMissingError,
   DuplicateReferenceError,
   type Agency,
@@ -32,10 +33,12 @@ import {
   type TokenRole,
   type TransactionOptions,
   type ListMember,
+  type IdentifierProtector,
   type Store,
   type StoreSummary,
   type StoreTransaction,
 } from '../ports.ts';
+import { Identities } from '../identities.ts';
 import { migrations } from './migrations.ts';
 
 type Row = Record<string, unknown>;
@@ -43,12 +46,12 @@ type Row = Record<string, unknown>;
 const num = (value: unknown): number => Number(value);
 const str = (value: unknown): string => String(value);
 
-function recordFromRow(row: Row): RecordFact {
+function recordFromRow(row: Row, ids: Identities): RecordFact {
   return {
     id: num(row.id),
     agency: str(row.agency),
     agencyRef: str(row.agency_ref),
-    subject: str(row.subject),
+    subject: ids.clear(str(row.subject)),
     code: str(row.code),
     effectiveAtMs: num(row.effective_at_ms),
     recordedAtMs: num(row.recorded_at_ms),
@@ -60,19 +63,19 @@ function recordFromRow(row: Row): RecordFact {
   };
 }
 
-function subjectFromRow(row: Row): SubjectId {
+function subjectFromRow(row: Row, ids: Identities): SubjectId {
   return {
-    key: str(row.key),
+    key: ids.clear(str(row.key)),
     scheme: str(row.scheme) as IdentifierScheme,
     kind: str(row.kind) as SubjectKind,
     ...(row.region === null ? {} : { region: str(row.region) }),
   };
 }
 
-function relationFromRow(row: Row): Relation {
+function relationFromRow(row: Row, ids: Identities): Relation {
   return {
-    organisation: str(row.organisation),
-    person: str(row.person),
+    organisation: ids.clear(str(row.organisation)),
+    person: ids.clear(str(row.person)),
     role: str(row.role) as Role,
     fromMs: num(row.from_ms),
     ...(row.until_ms === null ? {} : { untilMs: num(row.until_ms) }),
@@ -100,10 +103,10 @@ function decisionOf(row: Row): { decidedAtMs?: number; decidedBy?: string; decis
   };
 }
 
-function repairFromRow(row: Row): Repair {
+function repairFromRow(row: Row, ids: Identities): Repair {
   return {
     id: num(row.id),
-    subject: str(row.subject),
+    subject: ids.clear(str(row.subject)),
     recordId: num(row.record_id),
     ...(row.list === null ? {} : { list: str(row.list) }),
     appliedAtMs: num(row.applied_at_ms),
@@ -116,13 +119,13 @@ function repairFromRow(row: Row): Repair {
   };
 }
 
-function objectionFromRow(row: Row): Objection {
+function objectionFromRow(row: Row, ids: Identities): Objection {
   return {
     id: num(row.id),
-    subject: str(row.subject),
+    subject: ids.clear(str(row.subject)),
     recordId: num(row.record_id),
     filedAtMs: num(row.filed_at_ms),
-    filedBy: str(row.filed_by),
+    filedBy: ids.clear(str(row.filed_by)),
     grounds: str(row.grounds),
     windowClosesAtMs: num(row.window_closes_at_ms),
     reviewDueAtMs: num(row.review_due_at_ms),
@@ -145,6 +148,21 @@ function auditFromRow(row: Row): AuditEvent {
   };
 }
 
+/** A notice row: its body is stored without the subject, which is the row's (protected) subject column. */
+function noticeFromRow(row: Row, ids: Identities): Notice {
+  return {
+    ...(JSON.parse(str(row.body)) as NoticeDraft),
+    subject: ids.clear(str(row.subject)),
+    id: num(row.id),
+    createdAtMs: num(row.created_at_ms),
+  };
+}
+
+/** A derivation row: likewise, its body holds no identifier. */
+function derivationFromRow(row: Row, ids: Identities): Derivation {
+  return { ...(JSON.parse(str(row.body)) as Derivation), subject: ids.clear(str(row.subject)) };
+}
+
 /** Parameters per statement stay under SQLite's default limit of 32,766 host parameters. */
 const keysPerQueryMax = 500;
 
@@ -155,15 +173,19 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 export interface SqliteStoreOptions {
+  /** Keeps identifiers from the database file: lookup tokens in every column, each identifier sealed once. */
+  readonly keys: IdentifierProtector;
   /** Create the file (and its folder) if missing; otherwise a missing file is a DatabaseMissingError. */
   readonly create?: boolean;
 }
 
-export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+export const databaseMissing = (path: string) =>
+  new DatabaseMissingError(`database ${path} does not exist; create it with: credence demo --db ${path}`);
+
+export function openSqliteStore(path: string, options: SqliteStoreOptions): Store {
   const inMemory = path === ':memory:';
   if (!inMemory && !existsSync(path)) {
-    if (!options.create)
-      throw new DatabaseMissingError(`database ${path} does not exist; create it with: credence demo --db ${path}`);
+    if (!options.create) throw databaseMissing(path);
     mkdirSync(dirname(path), { recursive: true });
   }
   const db = new DatabaseSync(path);
@@ -176,7 +198,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   // An in-memory database cannot be shared between connections; there the reader is the writer.
   const reader = inMemory ? db : new DatabaseSync(path, { readOnly: true });
   if (!inMemory) reader.exec('PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;');
-  return new SqliteStore(db, reader);
+  return new SqliteStore(db, reader, options.keys);
 }
 
 function migrate(db: DatabaseSync) {
@@ -189,6 +211,12 @@ function migrate(db: DatabaseSync) {
   );
   for (const migration of migrations) {
     if (applied.has(migration.name)) continue;
+    if (migration.name === '0011-identities' && db.prepare('SELECT 1 FROM subjects LIMIT 1').get() !== undefined) {
+      db.close();
+      throw new DatabaseFormatError(
+        'this database was made by an earlier Credence that stored identifiers in clear; it cannot be opened. Recreate a demo with: credence demo (or remove the file); real data: re-import its records into a new database',
+      );
+    }
     db.exec('BEGIN IMMEDIATE');
     try {
       db.exec(migration.sql);
@@ -204,10 +232,12 @@ function migrate(db: DatabaseSync) {
 /** One SQLite connection with its prepared statements. */
 class Connection {
   readonly db: DatabaseSync;
+  readonly ids: Identities;
   readonly #statements = new Map<string, StatementSync>();
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, ids: Identities) {
     this.db = db;
+    this.ids = ids;
   }
 
   prepare(sql: string): StatementSync {
@@ -231,34 +261,49 @@ class Connection {
     return rows;
   }
 
+  /** Stores each identifier's sealed form under its token, once; returns the tokens. */
+  remember(clears: readonly string[]): string[] {
+    const known = this.prepare('SELECT 1 FROM identities WHERE token = ?');
+    const insert = this.prepare('INSERT INTO identities (token, sealed) VALUES (?, ?)');
+    return clears.map((clear) => {
+      const token = this.ids.token(clear);
+      if (known.get(token) === undefined) insert.run(token, this.ids.seal(clear));
+      return token;
+    });
+  }
+
   subjectsOfPassports(keys: readonly string[]): Map<string, string> {
     const passports = keys.filter((k) => k.startsWith('passport:'));
     const rows = this.byKeys(
       (list) => `SELECT passport, subject FROM passports WHERE passport IN (${list})`,
-      passports,
+      this.ids.tokens(passports),
     );
-    return new Map(rows.map((row) => [str(row.passport), str(row.subject)]));
+    return new Map(rows.map((row) => [this.ids.clear(str(row.passport)), this.ids.clear(str(row.subject))]));
   }
 
   disputedRecordsOf(subjects: readonly string[]): Map<string, Set<number>> {
     const rows = this.byKeys(
       (list) => `SELECT subject, record_id FROM objections WHERE status = 'open' AND subject IN (${list})`,
-      subjects,
+      this.ids.tokens(subjects),
     );
     const out = new Map<string, Set<number>>();
     for (const row of rows) {
-      const set = out.get(str(row.subject)) ?? new Set<number>();
+      const subject = this.ids.clear(str(row.subject));
+      const set = out.get(subject) ?? new Set<number>();
       set.add(num(row.record_id));
-      out.set(str(row.subject), set);
+      out.set(subject, set);
     }
     return out;
   }
 
   recordsOf(subjects: readonly string[]): Map<string, RecordFact[]> {
     const bySubject = new Map<string, RecordFact[]>();
-    const rows = this.byKeys((list) => `SELECT * FROM records WHERE subject IN (${list}) ORDER BY id`, subjects);
+    const rows = this.byKeys(
+      (list) => `SELECT * FROM records WHERE subject IN (${list}) ORDER BY id`,
+      this.ids.tokens(subjects),
+    );
     for (const row of rows) {
-      const record = recordFromRow(row);
+      const record = recordFromRow(row, this.ids);
       const list = bySubject.get(record.subject) ?? [];
       list.push(record);
       bySubject.set(record.subject, list);
@@ -277,9 +322,19 @@ class SqliteStore implements Store {
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(writer: DatabaseSync, reader: DatabaseSync) {
-    this.#writer = new Connection(writer);
-    this.#reader = reader === writer ? this.#writer : new Connection(reader);
+  constructor(writer: DatabaseSync, reader: DatabaseSync, protector: IdentifierProtector) {
+    // Identities are read through the writer: inside a transaction it sees those the transaction just stored.
+    let writerConnection: Connection | undefined;
+    const ids = new Identities(protector, (token) => {
+      const row = writerConnection?.prepare('SELECT sealed FROM identities WHERE token = ?').get(token);
+      return row === undefined ? undefined : str(row.sealed);
+    });
+    this.#writer = writerConnection = new Connection(writer, ids);
+    this.#reader = reader === writer ? this.#writer : new Connection(reader, ids);
+  }
+
+  get #ids(): Identities {
+    return this.#writer.ids;
   }
 
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -318,12 +373,13 @@ class SqliteStore implements Store {
           agencyRefs,
           [agency],
         );
-        return new Map(rows.map((row) => [str(row.agency_ref), recordFromRow(row)]));
+        return new Map(rows.map((row) => [str(row.agency_ref), recordFromRow(row, this.#ids)]));
       },
       recordsOf: async (subjects) => w.recordsOf(subjects),
       subjectsOf: async (keys) => {
-        const rows = w.byKeys((list) => `SELECT * FROM subjects WHERE key IN (${list})`, keys);
-        return new Map(rows.map((row) => [str(row.key), subjectFromRow(row)]));
+        const rows = w.byKeys((list) => `SELECT * FROM subjects WHERE key IN (${list})`, this.#ids.tokens(keys));
+        const subjects = rows.map((row) => subjectFromRow(row, this.#ids));
+        return new Map(subjects.map((subject) => [subject.key, subject]));
       },
       auditTail: async () => {
         const row = w.prepare('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1').get();
@@ -344,13 +400,17 @@ class SqliteStore implements Store {
         const statement = w.prepare(
           'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
         );
-        for (const s of subjects) statement.run(s.key, s.scheme, s.kind, s.region ?? null);
+        const tokens = w.remember(subjects.map((s) => s.key));
+        subjects.forEach((s, i) => statement.run(tokens[i] ?? '', s.scheme, s.kind, s.region ?? null));
       },
       putRelations: async (relations) => {
         const statement = w.prepare(
           'INSERT INTO relations (organisation, person, role, from_ms, until_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (person, organisation, role, from_ms) DO UPDATE SET until_ms = excluded.until_ms',
         );
-        for (const r of relations) statement.run(r.organisation, r.person, r.role, r.fromMs, r.untilMs ?? null);
+        for (const r of relations) {
+          const [organisation = '', person = ''] = w.remember([r.organisation, r.person]);
+          statement.run(organisation, person, r.role, r.fromMs, r.untilMs ?? null);
+        }
       },
       insertRecords: async (records) => {
         const stored: RecordFact[] = [];
@@ -360,7 +420,7 @@ class SqliteStore implements Store {
             row = insertRecord.get(
               draft.agency,
               draft.agencyRef,
-              draft.subject,
+              w.remember([draft.subject])[0] ?? '',
               draft.code,
               draft.effectiveAtMs,
               recordedAtMs,
@@ -387,7 +447,7 @@ class SqliteStore implements Store {
         return stored;
       },
       putDerivations: async (derivations) => {
-        const subjects = derivations.map((d) => d.subject);
+        const subjects = w.remember(derivations.map((d) => d.subject));
         for (const part of chunks(subjects, keysPerQueryMax)) {
           w.prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
         }
@@ -397,23 +457,30 @@ class SqliteStore implements Store {
         const putListing = w.prepare(
           'INSERT INTO listings (subject, list, scheme, version, record_id, code, trigger, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
-        for (const d of derivations) {
-          putDerivation.run(d.subject, d.kind, JSON.stringify(d));
+        derivations.forEach((d, i) => {
+          const subject = subjects[i] ?? '';
+          putDerivation.run(subject, d.kind, JSON.stringify({ ...d, subject: '' }));
           for (const l of d.listings) {
-            putListing.run(d.subject, l.list, l.scheme, l.version, l.recordId, l.code, l.trigger, l.startMs, l.endMs);
+            putListing.run(subject, l.list, l.scheme, l.version, l.recordId, l.code, l.trigger, l.startMs, l.endMs);
           }
-        }
+        });
       },
       derivationsOf: async (subjects) => {
-        const rows = w.byKeys((list) => `SELECT subject, body FROM derivations WHERE subject IN (${list})`, subjects);
-        return new Map(rows.map((row) => [str(row.subject), JSON.parse(str(row.body)) as Derivation]));
+        const rows = w.byKeys(
+          (list) => `SELECT subject, body FROM derivations WHERE subject IN (${list})`,
+          this.#ids.tokens(subjects),
+        );
+        const found = rows.map((row) => derivationFromRow(row, this.#ids));
+        return new Map(found.map((d) => [d.subject, d]));
       },
       insertNotices: async (notices, createdAtMs) => {
         const statement = w.prepare(
           'INSERT INTO notices (subject, kind, adverse, record_id, created_at_ms, body) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
         );
         return notices.map((n) => {
-          const row = statement.get(n.subject, n.kind, n.adverse ? 1 : 0, n.recordId, createdAtMs, JSON.stringify(n));
+          const subject = w.remember([n.subject])[0] ?? '';
+          const body = JSON.stringify({ ...n, subject: '' });
+          const row = statement.get(subject, n.kind, n.adverse ? 1 : 0, n.recordId, createdAtMs, body);
           return { ...n, id: num(row?.id), createdAtMs };
         });
       },
@@ -457,7 +524,7 @@ class SqliteStore implements Store {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
           )
           .get(
-            r.subject,
+            w.remember([r.subject])[0] ?? '',
             r.recordId,
             r.list ?? null,
             r.appliedAtMs,
@@ -482,11 +549,11 @@ class SqliteStore implements Store {
       },
       repair: async (id) => {
         const row = w.prepare('SELECT * FROM repairs WHERE id = ?').get(id);
-        return row === undefined ? undefined : repairFromRow(row);
+        return row === undefined ? undefined : repairFromRow(row, this.#ids);
       },
       openRepairOf: async (recordId) => {
         const row = w.prepare(`SELECT * FROM repairs WHERE record_id = ? AND status = 'open'`).get(recordId);
-        return row === undefined ? undefined : repairFromRow(row);
+        return row === undefined ? undefined : repairFromRow(row, this.#ids);
       },
       meta: async (key) => {
         const row = w.prepare('SELECT value FROM meta WHERE key = ?').get(key);
@@ -499,7 +566,10 @@ class SqliteStore implements Store {
       },
       linkPassports: async (links) => {
         const statement = w.prepare('INSERT INTO passports (passport, subject, linked_at_ms) VALUES (?, ?, ?)');
-        for (const l of links) statement.run(l.passport, l.subject, l.linkedAtMs);
+        for (const l of links) {
+          const [passport = '', subject = ''] = w.remember([l.passport, l.subject]);
+          statement.run(passport, subject, l.linkedAtMs);
+        }
       },
       subjectsOfPassports: async (keys) => w.subjectsOfPassports(keys),
       putCalendars: async (calendars) => {
@@ -514,7 +584,16 @@ class SqliteStore implements Store {
             `INSERT INTO objections (subject, record_id, filed_at_ms, filed_by, grounds, window_closes_at_ms, review_due_at_ms, status)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
           )
-          .get(o.subject, o.recordId, o.filedAtMs, o.filedBy, o.grounds, o.windowClosesAtMs, o.reviewDueAtMs, o.status);
+          .get(
+            w.remember([o.subject])[0] ?? '',
+            o.recordId,
+            o.filedAtMs,
+            w.remember([o.filedBy])[0] ?? '',
+            o.grounds,
+            o.windowClosesAtMs,
+            o.reviewDueAtMs,
+            o.status,
+          );
         return { ...o, id: num(row?.id) };
       },
       updateObjection: async (o) => {
@@ -532,25 +611,21 @@ class SqliteStore implements Store {
       },
       objection: async (id) => {
         const row = w.prepare('SELECT * FROM objections WHERE id = ?').get(id);
-        return row === undefined ? undefined : objectionFromRow(row);
+        return row === undefined ? undefined : objectionFromRow(row, this.#ids);
       },
       openObjectionOf: async (recordId) => {
         const row = w.prepare(`SELECT * FROM objections WHERE record_id = ? AND status = 'open'`).get(recordId);
-        return row === undefined ? undefined : objectionFromRow(row);
+        return row === undefined ? undefined : objectionFromRow(row, this.#ids);
       },
       disputedRecordsOf: async (subjects) => w.disputedRecordsOf(subjects),
       noticesOfRecord: async (subject, recordId) =>
         w
           .all(
-            'SELECT id, created_at_ms, body FROM notices WHERE subject = ? AND record_id = ? ORDER BY id',
-            subject,
+            'SELECT id, subject, created_at_ms, body FROM notices WHERE subject = ? AND record_id = ? ORDER BY id',
+            this.#ids.token(subject),
             recordId,
           )
-          .map((row) => ({
-            ...(JSON.parse(str(row.body)) as NoticeDraft),
-            id: num(row.id),
-            createdAtMs: num(row.created_at_ms),
-          })),
+          .map((row) => noticeFromRow(row, this.#ids)),
       putToken: async (t) => {
         w.prepare(
           'INSERT INTO tokens (id, role, name, scope, secret_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -618,8 +693,8 @@ class SqliteStore implements Store {
   }
 
   async subject(key: string): Promise<SubjectId | undefined> {
-    const row = this.#reader.prepare('SELECT * FROM subjects WHERE key = ?').get(key);
-    return row === undefined ? undefined : subjectFromRow(row);
+    const row = this.#reader.prepare('SELECT * FROM subjects WHERE key = ?').get(this.#ids.token(key));
+    return row === undefined ? undefined : subjectFromRow(row, this.#ids);
   }
 
   async recordsOf(subject: string): Promise<RecordFact[]> {
@@ -633,27 +708,31 @@ class SqliteStore implements Store {
   async derivations(subjects: readonly string[]): Promise<Map<string, Derivation>> {
     const rows = this.#reader.byKeys(
       (list) => `SELECT subject, body FROM derivations WHERE subject IN (${list})`,
-      subjects,
+      this.#ids.tokens(subjects),
     );
-    return new Map(rows.map((row) => [str(row.subject), JSON.parse(str(row.body)) as Derivation]));
+    const found = rows.map((row) => derivationFromRow(row, this.#ids));
+    return new Map(found.map((d) => [d.subject, d]));
   }
 
   async relationsOfPerson(person: string): Promise<Relation[]> {
     return this.#reader
-      .all('SELECT * FROM relations WHERE person = ? ORDER BY organisation, role, from_ms', person)
-      .map(relationFromRow);
+      .all('SELECT * FROM relations WHERE person = ? ORDER BY organisation, role, from_ms', this.#ids.token(person))
+      .map((row) => relationFromRow(row, this.#ids));
   }
 
   async relationsOfOrganisation(organisation: string): Promise<Relation[]> {
     return this.#reader
-      .all('SELECT * FROM relations WHERE organisation = ? ORDER BY person, role, from_ms', organisation)
-      .map(relationFromRow);
+      .all(
+        'SELECT * FROM relations WHERE organisation = ? ORDER BY person, role, from_ms',
+        this.#ids.token(organisation),
+      )
+      .map((row) => relationFromRow(row, this.#ids));
   }
 
   async recordsOfAgency(agency: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<RecordFact[]> {
     return this.#reader
       .all('SELECT * FROM records WHERE agency = ? AND id < ? ORDER BY id DESC LIMIT ?', agency, beforeId, limit)
-      .map(recordFromRow);
+      .map((row) => recordFromRow(row, this.#ids));
   }
 
   async tokens(): Promise<TokenRecord[]> {
@@ -675,7 +754,7 @@ class SqliteStore implements Store {
   ): Promise<{ delivery: NoticeDelivery; notice: Notice }[]> {
     return this.#reader
       .all(
-        `SELECT d.*, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
+        `SELECT d.*, n.subject, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
          WHERE d.channel = ? AND d.status = 'pending' AND d.next_attempt_at_ms <= ? ORDER BY d.next_attempt_at_ms, d.notice_id LIMIT ?`,
         channel,
         nowMs,
@@ -683,11 +762,7 @@ class SqliteStore implements Store {
       )
       .map((row) => ({
         delivery: deliveryFromRow(row),
-        notice: {
-          ...(JSON.parse(str(row.body)) as NoticeDraft),
-          id: num(row.notice_id),
-          createdAtMs: num(row.created_at_ms),
-        },
+        notice: noticeFromRow({ ...row, id: row.notice_id }, this.#ids),
       }));
   }
 
@@ -709,7 +784,7 @@ class SqliteStore implements Store {
 
   async objection(id: number): Promise<Objection | undefined> {
     const row = this.#reader.prepare('SELECT * FROM objections WHERE id = ?').get(id);
-    return row === undefined ? undefined : objectionFromRow(row);
+    return row === undefined ? undefined : objectionFromRow(row, this.#ids);
   }
 
   async objections(query: { status?: ObjectionStatus; dueBeforeMs?: number; limit: number }): Promise<Objection[]> {
@@ -723,7 +798,7 @@ class SqliteStore implements Store {
         query.dueBeforeMs ?? null,
         query.limit,
       )
-      .map(objectionFromRow);
+      .map((row) => objectionFromRow(row, this.#ids));
   }
 
   async repairs(query: { status?: RepairStatus; dueBeforeMs?: number; limit: number }): Promise<Repair[]> {
@@ -737,7 +812,7 @@ class SqliteStore implements Store {
         query.dueBeforeMs ?? null,
         query.limit,
       )
-      .map(repairFromRow);
+      .map((row) => repairFromRow(row, this.#ids));
   }
 
   async subjectsOfPassports(keys: readonly string[]): Promise<Map<string, string>> {
@@ -747,7 +822,7 @@ class SqliteStore implements Store {
   async passportLinks(): Promise<{ passport: string; subject: string }[]> {
     return this.#reader
       .all('SELECT passport, subject FROM passports ORDER BY passport')
-      .map((row) => ({ passport: str(row.passport), subject: str(row.subject) }));
+      .map((row) => ({ passport: this.#ids.clear(str(row.passport)), subject: this.#ids.clear(str(row.subject)) }));
   }
 
   async disputedRecordsOf(subjects: readonly string[]): Promise<Map<string, Set<number>>> {
@@ -755,22 +830,20 @@ class SqliteStore implements Store {
   }
 
   async objectionsOf(subject: string): Promise<Objection[]> {
-    return this.#reader.all('SELECT * FROM objections WHERE subject = ? ORDER BY id', subject).map(objectionFromRow);
+    return this.#reader
+      .all('SELECT * FROM objections WHERE subject = ? ORDER BY id', this.#ids.token(subject))
+      .map((row) => objectionFromRow(row, this.#ids));
   }
 
   async noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<Notice[]> {
     return this.#reader
       .all(
-        'SELECT id, created_at_ms, body FROM notices WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?',
-        subject,
+        'SELECT id, subject, created_at_ms, body FROM notices WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?',
+        this.#ids.token(subject),
         beforeId,
         limit,
       )
-      .map((row) => ({
-        ...(JSON.parse(str(row.body)) as NoticeDraft),
-        id: num(row.id),
-        createdAtMs: num(row.created_at_ms),
-      }));
+      .map((row) => noticeFromRow(row, this.#ids));
   }
 
   async catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined> {
@@ -801,12 +874,12 @@ class SqliteStore implements Store {
         list,
         atMs,
         atMs,
-        afterSubject,
+        afterSubject === '' ? '' : this.#ids.token(afterSubject),
         startedAfterMs,
         limit,
       )
       .map((row) => ({
-        subject: str(row.subject),
+        subject: this.#ids.clear(str(row.subject)),
         list: str(row.list),
         version: num(row.version),
         startMs: num(row.start_ms),
@@ -856,29 +929,26 @@ class SqliteStore implements Store {
   async *scanSubjects(pageSize: number): AsyncIterable<SubjectId[]> {
     let after = '';
     for (;;) {
-      const page = this.#reader
-        .all('SELECT * FROM subjects WHERE key > ? ORDER BY key LIMIT ?', after, pageSize)
-        .map(subjectFromRow);
-      if (page.length === 0) return;
-      yield page;
-      after = page[page.length - 1]?.key ?? after;
+      const rows = this.#reader.all('SELECT * FROM subjects WHERE key > ? ORDER BY key LIMIT ?', after, pageSize);
+      if (rows.length === 0) return;
+      yield rows.map((row) => subjectFromRow(row, this.#ids));
+      after = str(rows[rows.length - 1]?.key);
     }
   }
 
   async *scanSubjectRecords(pageSize: number): AsyncIterable<{ subject: SubjectId; records: RecordFact[] }[]> {
     let after = '';
     for (;;) {
-      const subjects = this.#reader
-        .all(
-          'SELECT s.* FROM subjects s WHERE s.key > ? AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT ?',
-          after,
-          pageSize,
-        )
-        .map(subjectFromRow);
-      if (subjects.length === 0) return;
+      const rows = this.#reader.all(
+        'SELECT s.* FROM subjects s WHERE s.key > ? AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT ?',
+        after,
+        pageSize,
+      );
+      if (rows.length === 0) return;
+      const subjects = rows.map((row) => subjectFromRow(row, this.#ids));
       const records = this.#reader.recordsOf(subjects.map((s) => s.key));
       yield subjects.map((subject) => ({ subject, records: records.get(subject.key) ?? [] }));
-      after = subjects[subjects.length - 1]?.key ?? after;
+      after = str(rows[rows.length - 1]?.key);
     }
   }
 
@@ -891,14 +961,14 @@ class SqliteStore implements Store {
         pageSize,
       );
       if (rows.length === 0) return;
-      yield rows.map((row) => JSON.parse(str(row.body)) as Derivation);
+      yield rows.map((row) => derivationFromRow(row, this.#ids));
       after = str(rows[rows.length - 1]?.subject);
     }
   }
 
   async auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]> {
     return this.#reader
-      .all('SELECT * FROM audit_events WHERE subject = ? ORDER BY seq DESC LIMIT ?', subject, limit)
+      .all('SELECT * FROM audit_events WHERE subject = ? ORDER BY seq DESC LIMIT ?', this.#ids.token(subject), limit)
       .map(auditFromRow);
   }
 

@@ -1,0 +1,64 @@
+/**
+ * Personal identifiers at rest, for every adapter: each column that names a subject, a passport or who filed an
+ * objection holds the identifier's lookup token (HMAC-SHA256 under a key kept outside the database); the
+ * `identities` table holds each identifier sealed (AES-256-GCM) under its token, so those allowed read it back.
+ * Both directions are cached: a token is computed once per identifier, an identifier opened once per token.
+ */
+import type { IdentifierProtector } from './ports.ts';
+
+/** Caches are dropped whole when they reach this size: bounded memory, and a city's hot set fits. */
+const cacheMax = 1_000_000;
+
+export class IdentityNotFoundError extends Error {
+  readonly code = 'identity_not_found';
+}
+
+export class Identities {
+  readonly #protector: IdentifierProtector;
+  readonly #readSealed: (token: string) => string | undefined;
+  readonly #tokens = new Map<string, string>();
+  readonly #clears = new Map<string, string>();
+
+  constructor(protector: IdentifierProtector, readSealed: (token: string) => string | undefined) {
+    this.#protector = protector;
+    this.#readSealed = readSealed;
+  }
+
+  /** The lookup token of an identifier. */
+  token(clear: string): string {
+    let token = this.#tokens.get(clear);
+    if (token === undefined) {
+      token = this.#protector.lookup(clear);
+      if (this.#tokens.size >= cacheMax) this.#tokens.clear();
+      this.#tokens.set(clear, token);
+      this.#remember(token, clear);
+    }
+    return token;
+  }
+
+  tokens(clears: readonly string[]): string[] {
+    return clears.map((c) => this.token(c));
+  }
+
+  /** The sealed form to store under the token. */
+  seal(clear: string): string {
+    return this.#protector.seal(clear);
+  }
+
+  /** The identifier behind a stored token. */
+  clear(token: string): string {
+    let clear = this.#clears.get(token);
+    if (clear === undefined) {
+      const sealed = this.#readSealed(token);
+      if (sealed === undefined) throw new IdentityNotFoundError(`no identity is stored for a token in use`);
+      clear = this.#protector.open(sealed);
+      this.#remember(token, clear);
+    }
+    return clear;
+  }
+
+  #remember(token: string, clear: string): void {
+    if (this.#clears.size >= cacheMax) this.#clears.clear();
+    this.#clears.set(token, clear);
+  }
+}
