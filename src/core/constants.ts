@@ -64,3 +64,10 @@ export const auditCheckpointIntervalMs = 60_000;
  * start with this; an agency's own references may not, so the two never collide.
  */
 export const systemReferencePrefix = 'credence:';
+
+/**
+ * Requests per token and route per minute, by kind: decisions (single or batch) and writes (every POST, PUT, DELETE). Past
+ * them a token gets 429 rate_limited with Retry-After. A booking system's token asks thousands of times a second;
+ * an agency's writes come in batches of up to recordsPerBatchMax.
+ */
+export const rateLimitsPerMinute = { decisions: 1_200_000, writes: 6_000 } as const;

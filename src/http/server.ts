@@ -15,12 +15,14 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { httpBodyBytesMax } from '../core/constants.ts';
+import { httpBodyBytesMax, rateLimitsPerMinute } from '../core/constants.ts';
 import { auditRoutes } from './audit/routes.ts';
+import rateLimit from '@fastify/rate-limit';
 import { registerAuth } from './auth.ts';
 import { catalogRoutes } from './catalogs/routes.ts';
 import { decisionRoutes } from './decisions/routes.ts';
 import { HttpError } from './errors.ts';
+import { errors } from './schema.ts';
 import { listRoutes } from './lists/routes.ts';
 import { objectionRoutes } from './objections/routes.ts';
 import { publicRoutes } from './public/routes.ts';
@@ -35,12 +37,48 @@ export interface ServerOptions {
   /** A pino destination for the logs (tests read them); default stdout. false: no logs. */
   readonly logStream?: { write(line: string): void } | false;
   readonly logLevel?: string;
+  /** Requests per token per minute (default rateLimitsPerMinute). */
+  readonly rateLimits?: { readonly decisions: number; readonly writes: number };
 }
 
 const version = '0.1.0';
 
 function errorBody(code: string, message: string, field?: string) {
   return { error: { code, message, ...(field === undefined ? {} : { field }) } };
+}
+
+/**
+ * Rate limits per token and route on the decision and write routes, counted after authentication (so the key is
+ * the token, never an address): 429 rate_limited with Retry-After in our error shape. Declared here for every such route, so a
+ * new write route cannot escape them.
+ */
+async function registerRateLimits(
+  app: FastifyInstance,
+  limits: { readonly decisions: number; readonly writes: number },
+): Promise<void> {
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    const decision = route.url.startsWith('/v1/decisions');
+    const write = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'DELETE');
+    if (!decision && !write) return;
+    route.config = {
+      ...route.config,
+      rateLimit: { max: decision ? limits.decisions : limits.writes, timeWindow: 60_000 },
+    };
+    if (route.schema?.response !== undefined && typeof route.schema.response === 'object')
+      route.schema = { ...route.schema, response: { ...route.schema.response, ...errors(429) } };
+  });
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    keyGenerator: (request) => request.principal?.tokenId ?? request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(
+        429,
+        'rate_limited',
+        `this token may make ${context.max} such requests a minute; retry in ${context.after}`,
+      ),
+  });
 }
 
 export async function buildServer(service: Service, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -133,6 +171,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   });
 
   registerAuth(app, service.tokens);
+  await registerRateLimits(app, options.rateLimits ?? rateLimitsPerMinute);
 
   await app.register(fastifySwagger, {
     openapi: {

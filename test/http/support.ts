@@ -126,7 +126,9 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(
+  options: { readonly rateLimits?: { readonly decisions: number; readonly writes: number } } = {},
+): Promise<Harness> {
   const folder = mkdtempSync(join(tmpdir(), 'credence-http-'));
   const store = openSqliteStore(join(folder, 'credence.db'), { create: true, keys: testKeys });
   const context = await openContext(store, { keys: testKeys });
@@ -166,6 +168,7 @@ export async function startHarness(): Promise<Harness> {
   const lines: string[] = [];
   const running = await startService(store, {
     keys: testKeys,
+    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
     logStream: {
       write(line: string) {
         lines.push(line);
