@@ -88,27 +88,39 @@ export function keyIdOf(publicKey: KeyObject): string {
     .slice(0, 16);
 }
 
+/**
+ * AES-256-GCM under a 32-byte key, a fresh 96-bit nonce per value: base64url of nonce, 128-bit tag and ciphertext.
+ * `open` throws on anything changed, truncated or sealed under another key.
+ */
+export function sealerFor(key: Uint8Array): { seal(text: string): string; open(sealed: string): string } {
+  return {
+    seal: (text) => {
+      const nonce = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, nonce);
+      const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+      return Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64url');
+    },
+    open: (sealed) => {
+      const bytes = Buffer.from(sealed, 'base64url');
+      if (bytes.length < 28) throw new Error('not a sealed value: too short');
+      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12), { authTagLength: 16 });
+      decipher.setAuthTag(bytes.subarray(12, 28));
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    },
+  };
+}
+
 export function keyringFrom(material: KeyMaterial): Keyring {
   const lookupKey = Buffer.from(material.lookupKey, 'base64');
-  const dataKey = Buffer.from(material.dataKey, 'base64');
+  const sealer = sealerFor(Buffer.from(material.dataKey, 'base64'));
   const privateKey = createPrivateKey(material.signingKey);
   const publicKey = createPublicKey(privateKey);
   return {
     keyId: keyIdOf(publicKey),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     lookup: (text) => createHmac('sha256', lookupKey).update(text).digest('base64url'),
-    seal: (text) => {
-      const nonce = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', dataKey, nonce);
-      const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-      return Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64url');
-    },
-    open: (sealed) => {
-      const bytes = Buffer.from(sealed, 'base64url');
-      const decipher = createDecipheriv('aes-256-gcm', dataKey, bytes.subarray(0, 12));
-      decipher.setAuthTag(bytes.subarray(12, 28));
-      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
-    },
+    seal: sealer.seal,
+    open: sealer.open,
     sign: (message) => sign(null, Buffer.from(message), privateKey).toString('base64'),
   };
 }

@@ -77,7 +77,7 @@ export async function fileObjection(
   const result = await context.store.transaction(async (tx): Promise<Result<Objection>> => {
     const { record, all } = await findRecord(tx, subject.key, request.recordId);
     if (record === undefined)
-      return fail('record_not_found', `${subject.key} has no record ${request.recordId}`, 'recordId');
+      return fail('record_not_found', `the subject has no record ${request.recordId}`, 'recordId');
     if (record.retracts !== undefined) return fail('not_objectable', `record ${record.id} is a retraction`, 'recordId');
     if (all.some((r) => r.retracts === record.id))
       return fail('not_objectable', `record ${record.id} was retracted`, 'recordId');
@@ -91,7 +91,11 @@ export async function fileObjection(
           (r.untilMs === undefined || options.nowMs < r.untilMs),
       );
       if (!represents)
-        return fail('not_a_representative', `${filer} is not recorded as representing ${subject.key}`, 'filedBy');
+        return fail(
+          'not_a_representative',
+          'the filer is not recorded as a legal representative or responsible manager of this organisation',
+          'filedBy',
+        );
     }
     const rules = governing(context, subject, record);
     // Each scheme declares its own window and deadline; a record judged under several gets the most generous.

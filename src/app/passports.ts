@@ -23,7 +23,7 @@ export async function linkPassport(
   if (passport.value.scheme !== 'passport' || !passport.value.key.startsWith('passport:CHN:')) {
     return fail(
       'not_a_chinese_passport',
-      'only a Chinese passport (passport:CHN:NUMBER) belongs to a resident ID',
+      'only a Chinese passport (nationality CHN) belongs to a resident ID',
       'passport',
     );
   }
@@ -33,7 +33,7 @@ export async function linkPassport(
     if (owner !== undefined) {
       return fail<{ subject: string; passport: string }>(
         'passport_linked',
-        `${passport.value.key} is already linked to ${owner}`,
+        'this passport is already linked to another resident ID',
         'passport',
       );
     }
@@ -41,7 +41,7 @@ export async function linkPassport(
     if (records.length > 0) {
       return fail<{ subject: string; passport: string }>(
         'passport_has_records',
-        `${passport.value.key} has ${records.length} records of its own`,
+        `this passport has ${records.length} records of its own; they are not merged into the resident's`,
         'passport',
       );
     }

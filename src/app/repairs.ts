@@ -101,7 +101,7 @@ export async function applyRepair(
     const records = (await tx.recordsOf([subject.key])).get(subject.key) ?? [];
     const record = records.find((r) => r.id === request.recordId && r.retracts === undefined && r.ends === undefined);
     if (record === undefined)
-      return fail('record_not_found', `${subject.key} has no record ${request.recordId}`, 'recordId');
+      return fail('record_not_found', `the subject has no record ${request.recordId}`, 'recordId');
     const derivation = (await tx.derivationsOf([subject.key])).get(subject.key);
     const target = targetOf(context, derivation, record, request.list, options.nowMs);
     if (!target.ok) return target;

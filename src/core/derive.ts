@@ -157,7 +157,7 @@ export function deriveSubject(
   const derivation: Derivation = { subject, kind, entries: [], grades: [], listings: [] };
 
   for (const record of facts) {
-    assert(record.subject === subject, `record ${record.id} is not about ${subject}`);
+    assert(record.subject === subject, `record ${record.id} is not about the subject being derived`);
     if (record.ends !== undefined) {
       endEarly(derivation, record);
       continue;

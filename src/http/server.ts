@@ -116,14 +116,14 @@ export async function buildServer(service: Service, options: ServerOptions = {})
     let body: ReturnType<typeof errorBody>;
     if (error instanceof HttpError) {
       status = error.status;
-      body = error.body;
+      body = { error: { ...error.body.error, message: redact(error.body.error.message) } };
     } else if (hasZodFastifySchemaValidationErrors(error)) {
       const issue = error.validation[0];
       const path = issue?.instancePath.replace(/^\//, '').replaceAll('/', '.') ?? '';
       const where = error.validationContext ?? 'request';
       const field = path === '' ? where : `${where === 'body' ? '' : `${where}.`}${path}`;
       status = 400;
-      body = errorBody('invalid_request', `${field}: ${issue?.message ?? 'invalid'}`, field);
+      body = errorBody('invalid_request', redact(`${field}: ${issue?.message ?? 'invalid'}`), field);
     } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;
       body = errorBody('payload_too_large', `the body is larger than ${httpBodyBytesMax} bytes`);
@@ -153,7 +153,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   app.setNotFoundHandler((request, reply) => {
     void reply
       .code(404)
-      .send(errorBody('route_not_found', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`));
+      .send(errorBody('route_not_found', redact(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)));
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -345,7 +345,7 @@ describe('objections', () => {
       assertProblem(
         await file(people.window, 999_999, t0 + dayMs),
         'record_not_found',
-        `${people.window} has no record 999999`,
+        'the subject has no record 999999',
         'recordId',
       );
       const [others] = await t.context.store.recordsOf(people.friday);
@@ -353,7 +353,7 @@ describe('objections', () => {
       assertProblem(
         await file(people.stranger, others.id, t0 + dayMs),
         'record_not_found',
-        `${people.stranger} has no record ${others.id}`,
+        `the subject has no record ${others.id}`,
         'recordId',
       );
     });
@@ -413,7 +413,7 @@ describe('objections', () => {
         assertProblem(
           await file(company, record.id, t0 + dayMs, { filedBy: person }),
           'not_a_representative',
-          `${person} is not recorded as representing ${company}`,
+          'the filer is not recorded as a legal representative or responsible manager of this organisation',
           'filedBy',
         );
       }

@@ -116,7 +116,7 @@ describe('objections over HTTP', () => {
       token: h.tokens.reviewer,
       body: { recordId: 999_999, grounds },
     });
-    assertError(answer, 404, 'record_not_found', `${ids.defaulter} has no record 999999`, 'recordId');
+    assertError(answer, 404, 'record_not_found', 'the subject has no record 999999', 'recordId');
   });
 
   test('past the window: 422 objection_window_closed, naming the deadline and the notice', async () => {

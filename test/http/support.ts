@@ -20,6 +20,7 @@ import { startService } from '../../src/http/start.ts';
 import type { TokenRole } from '../../src/store/ports.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { testKeys } from '../support/keys.ts';
+import { keepServerOutput } from '../support/server-output.ts';
 import { demoAgencies, demoCatalogInputs, demoPublishedAtMs } from '../support/demo-catalogs.ts';
 
 export const fixedNow = '2026-11-22T00:00:00.000Z';
@@ -172,6 +173,7 @@ export async function startHarness(
     logStream: {
       write(line: string) {
         lines.push(line);
+        keepServerOutput('log', line);
       },
     },
     clock: () => fixedNowMs,
@@ -222,6 +224,8 @@ export async function call(app: FastifyInstance, method: Method, url: string, op
   } catch {
     json = undefined;
   }
+  if (response.statusCode >= 400) keepServerOutput('error', response.body);
+  else if (url.startsWith('/metrics')) keepServerOutput('metrics', response.body);
   return { status: response.statusCode, headers: response.headers, text: response.body, json };
 }
 

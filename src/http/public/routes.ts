@@ -4,7 +4,8 @@
  * reason and its legal basis; as JSON or CSV. And aggregate statistics. Secret listings do not exist; a list that
  * is not public is still notified to its members, just not published.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sealerFor } from '../../app/keyring.ts';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { stringify } from 'csv-stringify/sync';
@@ -35,20 +36,12 @@ const statisticsTtlMs = 60_000;
  * (AES-256-GCM), so that a token never reveals an identifier the page masked. Tokens end with the process.
  */
 function pageTokens() {
-  const key = randomBytes(32);
+  const sealer = sealerFor(randomBytes(32));
   return {
-    seal(subject: string): string {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const sealed = Buffer.concat([cipher.update(subject, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
-    },
+    seal: sealer.seal,
     open(token: string): string | null {
       try {
-        const raw = Buffer.from(token, 'base64url');
-        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-        decipher.setAuthTag(raw.subarray(12, 28));
-        return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+        return sealer.open(token);
       } catch {
         return null;
       }
