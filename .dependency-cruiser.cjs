@@ -23,7 +23,10 @@ module.exports = {
       comment: 'A store adapter imports only the store ports, the core and its own folder.',
       severity: 'error',
       from: { path: '^src/store/([^/]+)/' },
-      to: { path: '^src/', pathNot: ['^src/store/ports\\.ts$', '^src/store/identities\\.ts$', '^src/core/', '^src/store/$1/'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/store/ports\\.ts$', '^src/store/identities\\.ts$', '^src/core/', '^src/store/$1/'],
+      },
     },
     {
       name: 'delivery-adapters-use-the-port',

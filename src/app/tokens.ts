@@ -5,6 +5,7 @@
  * periodically, so a token revoked from the command line stops working within that period.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseSubjectId } from '../core/identifiers.ts';
 import { findAction } from '../core/actions.ts';
 import { tokenMissRefreshMs } from '../core/constants.ts';
 import { fail, ok, type Result } from '../core/result.ts';
@@ -12,7 +13,7 @@ import type { TokenRecord, TokenRole } from '../store/ports.ts';
 import { chainEvents } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 
-export const tokenRoles: readonly TokenRole[] = ['agency', 'service-point', 'reviewer', 'admin'];
+export const tokenRoles: readonly TokenRole[] = ['agency', 'service-point', 'reviewer', 'admin', 'subject'];
 
 export interface Principal {
   readonly tokenId: string;
@@ -30,8 +31,14 @@ export async function createToken(
 ): Promise<Result<{ token: string; record: TokenRecord }>> {
   const role = tokenRoles.find((r) => r === request.role);
   if (role === undefined) return fail('invalid_role', `role must be one of ${tokenRoles.join(', ')}`, 'role');
-  const name = request.name.trim();
-  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
+  let name = request.name.trim();
+  if (role === 'subject') {
+    // Named by the subject's identifier, stored as its lookup token: the tokens table names nobody.
+    const subject = parseSubjectId(name);
+    if (!subject.ok) return fail(subject.problem.code, subject.problem.message, 'name');
+    if (request.scope.length > 0) return fail('invalid_scope', 'a subject token has no scope', 'scope');
+    name = context.keys.lookup(subject.value.key);
+  } else if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
     return fail('invalid_name', 'name is 1-64 lower-case letters, digits, . _ -', 'name');
   }
   const scope = [...new Set(request.scope.map((s) => s.trim()).filter((s) => s !== ''))].sort();
@@ -64,7 +71,7 @@ export async function createToken(
         'scope',
       );
     }
-  } else if (scope.length > 0) {
+  } else if (role === 'admin' && scope.length > 0) {
     return fail('invalid_scope', 'an admin token has no scope', 'scope');
   }
 

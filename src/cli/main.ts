@@ -58,7 +58,8 @@ Commands:
   deliveries [--status pending|delivered|dead] [--channel webhook]
                                  notice deliveries beyond the inbox (dead letters by default)
   tokens create --role ROLE --name NAME [--scope CODE,...]
-                                 create a bearer token (agency, service-point, reviewer, admin); prints it alone
+                                 create a bearer token (agency, service-point, reviewer, admin, or subject:
+                                 named by the subject's identifier, it reads only that subject's data); prints it alone
   tokens list                    every token, without secrets
   tokens revoke ID               revoke a token
   demo [--people N] [--seed S]   (re)create the demo database and print its summary

@@ -2,10 +2,12 @@
  * Authentication and authorisation, in one place. Every route declares who may call it (`config.access`: public,
  * or a list of roles); the onRequest hook authenticates the bearer token and enforces that list, with a clear 401
  * (no or bad token) or 403 (wrong role). The finer rules, also here: an agency submits only rule codes in its
- * remit and scope and reads only its own records; a service point asks only about the actions in its scope.
+ * remit and scope and reads only its own records; a service point asks only about the actions in its scope; a
+ * subject token reaches only routes about its own subject.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CatalogSet } from '../core/catalog-set.ts';
+import { parseSubjectId } from '../core/identifiers.ts';
 import type { Principal, TokenAuthority } from '../app/tokens.ts';
 import type { TokenRole } from '../store/ports.ts';
 import { forbidden, unauthorized } from './errors.ts';
@@ -22,8 +24,14 @@ declare module 'fastify' {
 }
 
 export const staff: readonly TokenRole[] = ['reviewer', 'admin'];
+/** Staff, or the subject the route names (a subject token reads and acts on its own data only). */
+export const staffOrSelf: readonly TokenRole[] = ['reviewer', 'admin', 'subject'];
 
-export function registerAuth(app: FastifyInstance, tokens: TokenAuthority): void {
+export function registerAuth(
+  app: FastifyInstance,
+  tokens: TokenAuthority,
+  keys: { lookup(text: string): string },
+): void {
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     // Routes without a declared access (Fastify's own 404) fall through to their handlers.
@@ -42,8 +50,18 @@ export function registerAuth(app: FastifyInstance, tokens: TokenAuthority): void
         `this ${principal.value.role} token may not ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`,
       );
     }
+    if (principal.value.role === 'subject') checkOwnSubject(request, principal.value, keys);
     request.principal = principal.value;
   });
+}
+
+/** A subject token names its subject by lookup token; the route's subject must be that one. */
+function checkOwnSubject(request: FastifyRequest, principal: Principal, keys: { lookup(text: string): string }) {
+  const named = (request.params as { subject?: unknown } | undefined)?.subject;
+  const subject = typeof named === 'string' ? parseSubjectId(named) : undefined;
+  if (subject === undefined || !subject.ok || keys.lookup(subject.value.key) !== principal.name) {
+    throw forbidden('not_your_data', 'a subject token reads and acts on its own subject only');
+  }
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -170,7 +170,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
     );
   });
 
-  registerAuth(app, service.tokens);
+  registerAuth(app, service.tokens, service.context.keys);
   await registerRateLimits(app, options.rateLimits ?? rateLimitsPerMinute);
 
   await app.register(fastifySwagger, {

@@ -79,13 +79,14 @@ export interface StoreSummary {
   readonly auditEvents: number;
 }
 
-export type TokenRole = 'agency' | 'service-point' | 'reviewer' | 'admin';
+/** `subject`: a person or organisation reading their own data (the portal's token), named by lookup token. */
+export type TokenRole = 'agency' | 'service-point' | 'reviewer' | 'admin' | 'subject';
 
 /** A bearer token as stored: the secret only as a hash. */
 export interface TokenRecord {
   readonly id: string;
   readonly role: TokenRole;
-  /** The agency id for an agency, otherwise a label. */
+  /** The agency id for an agency, the subject's lookup token for a subject, otherwise a label. */
   readonly name: string;
   /** Rule codes (agency) or action codes (service point) the token is limited to; empty means the role's all. */
   readonly scope: readonly string[];

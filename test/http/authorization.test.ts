@@ -28,11 +28,14 @@ import {
 } from './support.ts';
 
 type Role = 'agency' | 'service-point' | 'reviewer' | 'admin';
+/** Roles a route may allow: a subject token too, whose cells are in authorization-subject.test.ts. */
+type AccessRole = Role | 'subject';
 type Caller = 'none' | 'malformed' | 'bad-token' | 'revoked' | Role;
 
 const roles: readonly Role[] = ['agency', 'service-point', 'reviewer', 'admin'];
 const callers: readonly Caller[] = ['none', 'malformed', 'bad-token', 'revoked', ...roles];
 const staff: readonly Role[] = ['reviewer', 'admin'];
+const staffOrSelf: readonly AccessRole[] = ['reviewer', 'admin', 'subject'];
 const askers: readonly Role[] = ['service-point', 'reviewer', 'admin'];
 
 interface RouteCase {
@@ -42,7 +45,7 @@ interface RouteCase {
   readonly url: string;
   readonly body?: unknown;
   /** 'public', or the roles allowed. */
-  readonly access: 'public' | readonly Role[];
+  readonly access: 'public' | readonly AccessRole[];
   /** The status an allowed caller gets for this request. */
   readonly allowedStatus: number;
   /** Where that status is an error: the handler's code, so a 404 is the route's own and not `route_not_found`. */
@@ -123,21 +126,21 @@ const routes: readonly RouteCase[] = [
     method: 'GET',
     route: '/v1/subjects/:subject/standing',
     url: `/v1/subjects/${ids.defaulter}/standing`,
-    access: staff,
+    access: staffOrSelf,
     allowedStatus: 200,
   },
   {
     method: 'GET',
     route: '/v1/subjects/:subject/explanation',
     url: `/v1/subjects/${ids.defaulter}/explanation`,
-    access: staff,
+    access: staffOrSelf,
     allowedStatus: 200,
   },
   {
     method: 'GET',
     route: '/v1/subjects/:subject/notices',
     url: `/v1/subjects/${ids.defaulter}/notices`,
-    access: staff,
+    access: staffOrSelf,
     allowedStatus: 200,
   },
   { method: 'GET', route: '/v1/objections', url: '/v1/objections', access: staff, allowedStatus: 200 },
@@ -165,7 +168,7 @@ const routes: readonly RouteCase[] = [
     route: '/v1/subjects/:subject/repairs',
     url: `/v1/subjects/${ids.defaulter}/repairs`,
     body: { recordId: 999999, conditions: ['commitment_signed'], statement: 'done' },
-    access: staff,
+    access: staffOrSelf,
     allowedStatus: 404,
     allowedCode: 'record_not_found',
   },
@@ -173,14 +176,14 @@ const routes: readonly RouteCase[] = [
     method: 'GET',
     route: '/v1/subjects/:subject/export',
     url: `/v1/subjects/${ids.defaulter}/export`,
-    access: staff,
+    access: staffOrSelf,
     allowedStatus: 200,
   },
   {
     method: 'GET',
     route: '/v1/subjects/:subject/access-log',
     url: `/v1/subjects/${ids.defaulter}/access-log`,
-    access: staff,
+    access: staffOrSelf,
     allowedStatus: 200,
   },
   {
@@ -213,7 +216,7 @@ const routes: readonly RouteCase[] = [
     route: '/v1/subjects/:subject/objections',
     url: `/v1/subjects/${ids.defaulter}/objections`,
     body: { recordId: 999999, grounds: 'not me' },
-    access: staff,
+    access: staffOrSelf,
     allowedStatus: 404,
     allowedCode: 'record_not_found',
   },
@@ -359,7 +362,8 @@ function tokenOfRole(role: Role): string {
 
 /** A role the route allows (the administrator's for a public route), so a 401 cannot be a wrong role in disguise. */
 function allowedRoleOf(route: RouteCase): Role {
-  return route.access === 'public' ? 'admin' : (route.access[0] ?? 'admin');
+  if (route.access === 'public') return 'admin';
+  return route.access.find((r): r is Role => r !== 'subject') ?? 'admin';
 }
 
 /** The token with its secret's last character changed: the id is known, the secret is not. */

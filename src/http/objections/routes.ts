@@ -9,7 +9,7 @@ import { decideObjection, fileObjection } from '../../app/objections.ts';
 import { pageSizeMax, reasonLengthMax } from '../../core/constants.ts';
 import { isoFromMs } from '../../core/time.ts';
 import type { Objection } from '../../store/ports.ts';
-import { principalOf, staff } from '../auth.ts';
+import { principalOf, staff, staffOrSelf } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { errors, isoInstant, pageLimit, subjectText } from '../schema.ts';
 import type { Service } from '../service.ts';
@@ -72,7 +72,7 @@ export function objectionRoutes(app: FastifyInstance, service: Service): void {
   api.post(
     '/v1/subjects/:subject/objections',
     {
-      config: { access: staff },
+      config: { access: staffOrSelf },
       schema: {
         summary: 'File an objection to a record, for the subject (within the scheme’s window)',
         tags: ['objections'],

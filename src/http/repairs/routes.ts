@@ -7,7 +7,7 @@ import { repairConditions } from '../../core/catalog.ts';
 import { pageSizeMax, reasonLengthMax } from '../../core/constants.ts';
 import { isoFromMs } from '../../core/time.ts';
 import type { Repair } from '../../store/ports.ts';
-import { principalOf, staff } from '../auth.ts';
+import { principalOf, staff, staffOrSelf } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { errors, isoInstant, pageLimit, subjectText } from '../schema.ts';
 import type { Service } from '../service.ts';
@@ -70,7 +70,7 @@ export function repairRoutes(app: FastifyInstance, service: Service): void {
   api.post(
     '/v1/subjects/:subject/repairs',
     {
-      config: { access: staff },
+      config: { access: staffOrSelf },
       schema: {
         summary: 'Apply to end a listing or a direct grade early (credit repair), for the subject',
         tags: ['repairs'],

@@ -8,7 +8,7 @@ import { linkPassport } from '../../app/passports.ts';
 import { parseSubjectId } from '../../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../../core/time.ts';
 import type { Notice } from '../../store/ports.ts';
-import { principalOf, staff } from '../auth.ts';
+import { principalOf, staffOrSelf } from '../auth.ts';
 import { fromProblem } from '../errors.ts';
 import { presentRecord, presentStanding } from '../present.ts';
 import { errors, isoInstant, localized, pageLimit, subjectText } from '../schema.ts';
@@ -89,7 +89,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
   api.get(
     '/v1/subjects/:subject/standing',
     {
-      config: { access: staff },
+      config: { access: staffOrSelf },
       schema: {
         summary: 'Scores, grades, listings and measures',
         tags: ['subjects'],
@@ -109,7 +109,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
   api.get(
     '/v1/subjects/:subject/notices',
     {
-      config: { access: staff },
+      config: { access: staffOrSelf },
       schema: {
         summary: 'What the subject has been told (the inbox), newest first',
         tags: ['subjects'],
@@ -137,7 +137,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
   api.get(
     '/v1/subjects/:subject/explanation',
     {
-      config: { access: staff },
+      config: { access: staffOrSelf },
       schema: {
         summary: 'The standing and every record behind it',
         tags: ['subjects'],
@@ -197,7 +197,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
   api.get(
     '/v1/subjects/:subject/export',
     {
-      config: { access: staff },
+      config: { access: staffOrSelf },
       schema: {
         summary: 'Everything Credence holds about the subject, for the subject (data rights)',
         tags: ['subjects'],
@@ -231,7 +231,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
   api.get(
     '/v1/subjects/:subject/access-log',
     {
-      config: { access: staff },
+      config: { access: staffOrSelf },
       schema: {
         summary: 'Who read the subject’s data and when: staff reads, decisions, exports; newest first',
         tags: ['subjects'],
