@@ -45,6 +45,7 @@ import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { ChildReady, ChildReply, ChildRequest } from './support/child-server.ts';
 import { summariseProfile, type ProfileSummary } from './support/cpu-profile.ts';
 import { makeBenchKeys } from './support/keys.ts';
+import { positive } from './support/options.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
 const support = fileURLToPath(new URL('./support/', import.meta.url));
@@ -86,15 +87,6 @@ interface Child {
   readonly process: ChildProcess;
   readonly ready: ChildReady;
   readonly origin: string;
-}
-
-function positive(flag: string, text: string | undefined, integer: boolean): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text.replaceAll('_', ''));
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isSafeInteger(n))) {
-    throw new Error(`--${flag} needs a positive ${integer ? 'integer' : 'number'}, got ${text}`);
-  }
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {

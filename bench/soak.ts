@@ -57,6 +57,7 @@ import type { TokenRole } from '../src/store/ports.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { LatencyHistogram } from './support/soak-histogram.ts';
 import { makeBenchKeys } from './support/keys.ts';
+import { positive } from './support/options.ts';
 import { scrapeMetrics, startSoakServer, stopSoakServer, type SoakServer } from './support/soak-server.ts';
 import { readSoakSubjects, type SoakSubjects } from './support/soak-subjects.ts';
 
@@ -141,15 +142,6 @@ interface Options {
   readonly people: number;
   readonly concurrency: number;
   readonly json: boolean;
-}
-
-function positive(flag: string, text: string | undefined, integer: boolean): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text.replaceAll('_', ''));
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isSafeInteger(n))) {
-    throw new Error(`--${flag} needs a positive ${integer ? 'integer' : 'number'}, got ${text}`);
-  }
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {
