@@ -173,9 +173,12 @@ test('proofs in trees of up to 40 leaves are exactly the RFC 6962 PATH and PROOF
   assert.equal(checked, 40 * 41);
 });
 
-// The transparency-dev test vectors. One case conflicts with our rule that verification rejects any hash that is
-// not 32 bytes; it is listed here, with the reason, and asserted the other way.
-const vectorsFolder = fileURLToPath(new URL('../../../shared/testdata/merkle', import.meta.url));
+// The transparency-dev test vectors, as the workplace keeps them in ../shared/testdata/merkle, copied unchanged
+// (with their Apache-2.0 licence) into test/vectors/rfc6962-merkle so a clone tests them anywhere; where the shared
+// folder is beside the clone, a test checks the copy still equals it. One case conflicts with our rule that
+// verification rejects any hash that is not 32 bytes; it is listed here, with the reason, and asserted the other way.
+const vectorsFolder = fileURLToPath(new URL('../../test/vectors/rfc6962-merkle', import.meta.url));
+const sharedVectorsFolder = fileURLToPath(new URL('../../../shared/testdata/merkle', import.meta.url));
 const vectorsAgainstOurRule = new Map([
   [
     'consistency/additional/sizes-are-equal-one-and-proof-is-empty.json',
@@ -203,7 +206,22 @@ function base64List(value: unknown): Hash[] {
   return value.map(base64);
 }
 
-test('every RFC 6962 test vector in shared/testdata/merkle verifies, or fails, as it says', () => {
+test('the copied vectors are the shared ones, where the shared folder is present', (t) => {
+  if (!existsSync(sharedVectorsFolder)) {
+    t.diagnostic(`no ${sharedVectorsFolder} beside this clone: the copy is used as it is`);
+    return;
+  }
+  const namesUnder = (folder: string) => jsonFilesUnder(folder).map((f) => f.slice(folder.length));
+  const names = namesUnder(sharedVectorsFolder).sort();
+  assert.deepEqual(namesUnder(vectorsFolder).sort(), names);
+  for (const name of names)
+    assert.equal(
+      readFileSync(join(vectorsFolder, name), 'utf8'),
+      readFileSync(join(sharedVectorsFolder, name), 'utf8'),
+    );
+});
+
+test('every RFC 6962 test vector in test/vectors/rfc6962-merkle verifies, or fails, as it says', () => {
   assert.ok(
     existsSync(vectorsFolder),
     `the Merkle test vectors are missing: expected them at ${vectorsFolder} (see its README.md)`,

@@ -160,7 +160,11 @@ describe('objections over HTTP', () => {
       answer,
       403,
       'forbidden_role',
-      forbiddenRoleMessage('service-point', 'POST', '/v1/subjects/:subject/objections', ['reviewer', 'admin']),
+      forbiddenRoleMessage('service-point', 'POST', '/v1/subjects/:subject/objections', [
+        'reviewer',
+        'admin',
+        'subject',
+      ]),
     );
   });
 

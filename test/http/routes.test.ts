@@ -931,19 +931,23 @@ describe('GET /v1/subjects/:subject/standing and /explanation', () => {
     );
   });
 
-  test('staff only: 403 for an agency and a service point, 401 without a token', async () => {
+  test('staff or the subject: 403 for an agency and a service point, 401 without a token', async () => {
     const route = '/v1/subjects/:subject/standing';
     assertError(
       await send('GET', `/v1/subjects/${ids.defaulter}/standing`, { token: h.tokens.cityCourt }),
       403,
       'forbidden_role',
-      forbiddenRoleMessage('agency', 'GET', route, ['reviewer', 'admin']),
+      forbiddenRoleMessage('agency', 'GET', route, ['reviewer', 'admin', 'subject']),
     );
     assertError(
       await send('GET', `/v1/subjects/${ids.defaulter}/explanation`, { token: h.tokens.servicePoint }),
       403,
       'forbidden_role',
-      forbiddenRoleMessage('service-point', 'GET', '/v1/subjects/:subject/explanation', ['reviewer', 'admin']),
+      forbiddenRoleMessage('service-point', 'GET', '/v1/subjects/:subject/explanation', [
+        'reviewer',
+        'admin',
+        'subject',
+      ]),
     );
     assertError(await send('GET', `/v1/subjects/${ids.defaulter}/standing`), 401, 'unauthorized', messages.noToken);
   });
@@ -1496,7 +1500,7 @@ describe('tokens', () => {
       await createTokenCall({ role: 'superuser', name: 'root' }),
       400,
       'invalid_request',
-      'role: Invalid option: expected one of "agency"|"service-point"|"reviewer"|"admin"',
+      'role: Invalid option: expected one of "agency"|"service-point"|"reviewer"|"admin"|"subject"',
       'role',
     );
   });
