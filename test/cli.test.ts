@@ -137,9 +137,19 @@ interface Member {
   readonly recordId: number;
 }
 
-function defaultersUnmasked(db: string): Member[] {
+function defaultersUnmasked(db: string, keys?: string): Member[] {
   return json<Member[]>(
-    credenceOk(['lists', 'court-defaulters', '--unmasked', '--json', '--limit', '1000', '--db', db]),
+    credenceOk([
+      'lists',
+      'court-defaulters',
+      '--unmasked',
+      '--json',
+      '--limit',
+      '1000',
+      '--db',
+      db,
+      ...(keys === undefined ? [] : ['--keys', keys]),
+    ]),
   );
 }
 
@@ -542,6 +552,53 @@ describe('import', () => {
     assert.deepEqual([conflict.accepted, conflict.duplicates, conflict.rejected], [0, 0, 1]);
     assert.deepEqual(rejectedLines(`${conflicting}.rejected.ndjson`), [{ line: 2, code: 'reference_conflict' }]);
     assert.equal(count(db, "SELECT count(*) AS n FROM records WHERE agency_ref LIKE 'csv-%'"), 2);
+  });
+});
+
+describe('keys and the audit log', () => {
+  it('refuses a database whose keys are not given, or are not its own', () => {
+    const dir = tempDir('keys');
+    const keys = `${dir}/own.keys`;
+    credenceOk(['keys', 'generate', '--out', keys]);
+    assertUsageError(credence(['keys', 'generate', '--out', keys]), /never overwritten/);
+    const db = `${dir}/credence.db`;
+    demo(db, 'keys', '50', keys);
+    assertUsageError(credence(['summary', '--db', db]), /no keys for .*--keys FILE or set CREDENCE_KEY_FILE/);
+    assertUsageError(credence(['summary', '--db', db, '--keys', `${dir}/missing.keys`]), /does not exist/);
+    writeFileSync(`${dir}/bad.keys`, '{"format":"credence-keys/1"}');
+    assertUsageError(
+      credence(['summary', '--db', db, '--keys', `${dir}/bad.keys`]),
+      /keys_invalid|not a credence-keys/,
+    );
+    credenceOk(['summary', '--db', db, '--keys', keys]);
+    const other = `${dir}/other.keys`;
+    credenceOk(['keys', 'generate', '--out', other]);
+    const listed = defaultersUnmasked(db, keys).find((m) => residentPattern.test(m.subject));
+    assert.ok(listed, 'the small demo has a resident on the defaulter list');
+    const check = (withKeys: string) =>
+      json<{ outcome: string }>(
+        credenceOk(['check', listed.subject, 'travel.flight', '--db', db, '--keys', withKeys, '--json']),
+      ).outcome;
+    assert.equal(check(keys), 'deny');
+    // Other keys would find nobody and allow everyone: the database refuses them.
+    assertUsageError(
+      credence(['check', listed.subject, 'travel.flight', '--db', db, '--keys', other]),
+      /not the ones this database was made with/,
+    );
+  });
+
+  it('audit verify passes on an untouched log and exits 1 naming the first changed event', () => {
+    const db = `${tempDir('audit')}/credence.db`;
+    copyFileSync(sharedDb, db);
+    copyFileSync(`${sharedDb}.keys`, `${db}.keys`);
+    credenceOk(['audit', 'checkpoint', '--db', db]);
+    const verified = credenceOk(['audit', 'verify', '--db', db]);
+    assert.match(verified.stdout, /audit log verified/);
+    withDb(db, (d) => d.prepare("UPDATE audit_events SET actor = actor || 'x' WHERE seq = 5").run(), false);
+    const tampered = credence(['audit', 'verify', '--db', db]);
+    assert.equal(tampered.status, 1, tampered.stderr);
+    assert.match(tampered.stdout, /event 5: event 5 \(/);
+    assert.match(tampered.stderr, /^credence: audit verify: first problem: event 5 /);
   });
 });
 

@@ -26,7 +26,7 @@ import { decideObjection, fileObjection } from '../app/objections.ts';
 import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
 import { summarize } from '../app/summary.ts';
-import { DatabaseFormatError, DatabaseMissingError, type Store } from '../store/ports.ts';
+import { DatabaseFormatError, DatabaseMissingError, KeysMismatchError, type Store } from '../store/ports.ts';
 import { databaseMissing, openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { CheckFailedError, UsageError } from './errors.ts';
 import { readDataFile, readDemoFiles } from './files.ts';
@@ -932,7 +932,12 @@ async function run(argv: string[]): Promise<void> {
 try {
   await run(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof UsageError || error instanceof DatabaseMissingError || error instanceof DatabaseFormatError) {
+  if (
+    error instanceof UsageError ||
+    error instanceof DatabaseMissingError ||
+    error instanceof DatabaseFormatError ||
+    error instanceof KeysMismatchError
+  ) {
     process.stderr.write(`credence: ${error.message}\n`);
     process.exitCode = 2;
   } else if (error instanceof CheckFailedError) {

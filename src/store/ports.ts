@@ -325,3 +325,8 @@ export class DuplicateReferenceError extends Error {
 export class DatabaseFormatError extends Error {
   readonly code = 'database_format';
 }
+
+/** A database opened with keys other than those it was made with. */
+export class KeysMismatchError extends Error {
+  readonly code = 'keys_mismatch';
+}

@@ -14,6 +14,7 @@ import type { IdentifierScheme, SubjectId, SubjectKind } from '../../core/identi
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation, Role } from '../../core/standing.ts';
 import {
+  KeysMismatchError,
   DatabaseFormatError,
   DatabaseMissingError,
   DuplicateReferenceError,
@@ -195,11 +196,30 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions): Stor
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;',
   );
   migrate(db);
+  checkKeys(db, options.keys);
   // An in-memory database cannot be shared between connections; there the reader is the writer.
   const reader = inMemory ? db : new DatabaseSync(path, { readOnly: true });
   if (!inMemory) reader.exec('PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;');
   return new SqliteStore(db, reader, options.keys);
 }
+
+/**
+ * The database remembers which lookup key it was made with (a token of a fixed text, which tells nothing of the
+ * key): opened with another key it would find nobody and answer for everyone as for a stranger, so it is refused.
+ */
+function checkKeys(db: DatabaseSync, keys: IdentifierProtector): void {
+  const expected = keys.lookup(keyCheckText);
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(keyCheckMeta);
+  if (row === undefined) {
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(keyCheckMeta, expected);
+  } else if (str(row.value) !== expected) {
+    db.close();
+    throw new KeysMismatchError('these keys are not the ones this database was made with; give its own key file');
+  }
+}
+
+const keyCheckMeta = 'identities.key-check';
+const keyCheckText = 'credence identities key check';
 
 function migrate(db: DatabaseSync) {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY) STRICT');
