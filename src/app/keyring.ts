@@ -11,6 +11,7 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   generateKeyPairSync,
   randomBytes,
   sign,
@@ -92,7 +93,9 @@ export function keyIdOf(publicKey: KeyObject): string {
  * AES-256-GCM under a 32-byte key, a fresh 96-bit nonce per value: base64url of nonce, 128-bit tag and ciphertext.
  * `open` throws on anything changed, truncated or sealed under another key.
  */
-export function sealerFor(key: Uint8Array): { seal(text: string): string; open(sealed: string): string } {
+export function sealerFor(rawKey: Uint8Array): { seal(text: string): string; open(sealed: string): string } {
+  // One KeyObject for every call: a raw Buffer is turned into one per call, which cost more than the cipher.
+  const key = createSecretKey(rawKey);
   return {
     seal: (text) => {
       const nonce = randomBytes(12);
@@ -111,7 +114,7 @@ export function sealerFor(key: Uint8Array): { seal(text: string): string; open(s
 }
 
 export function keyringFrom(material: KeyMaterial): Keyring {
-  const lookupKey = Buffer.from(material.lookupKey, 'base64');
+  const lookupKey = createSecretKey(Buffer.from(material.lookupKey, 'base64'));
   const sealer = sealerFor(Buffer.from(material.dataKey, 'base64'));
   const privateKey = createPrivateKey(material.signingKey);
   const publicKey = createPublicKey(privateKey);

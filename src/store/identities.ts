@@ -18,6 +18,9 @@ export class Identities {
   readonly #readSealed: (token: string) => string | undefined;
   readonly #tokens = new Map<string, string>();
   readonly #clears = new Map<string, string>();
+  /** Tokens whose identity row is committed, and those the open transaction stored (known once it commits). */
+  readonly #stored = new Set<string>();
+  #pending: string[] = [];
 
   constructor(protector: IdentifierProtector, readSealed: (token: string) => string | undefined) {
     this.#protector = protector;
@@ -55,6 +58,24 @@ export class Identities {
       this.#remember(token, clear);
     }
     return clear;
+  }
+
+  /** Whether the identity row of this token is known to be committed (no need to look). */
+  isStored(token: string): boolean {
+    return this.#stored.has(token);
+  }
+
+  /** The open transaction has this token's identity row (stored or found). */
+  storedInTransaction(token: string): void {
+    this.#pending.push(token);
+  }
+
+  transactionEnded(committed: boolean): void {
+    if (committed) {
+      if (this.#stored.size + this.#pending.length > cacheMax) this.#stored.clear();
+      for (const token of this.#pending) this.#stored.add(token);
+    }
+    this.#pending = [];
   }
 
   #remember(token: string, clear: string): void {

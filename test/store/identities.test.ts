@@ -86,3 +86,25 @@ test('other keys are refused: they would find nobody and read nothing', () => {
     code: 'keys_mismatch',
   });
 });
+
+test('an identity stored by a transaction that rolled back is stored again by the next one', async () => {
+  const path = `${t.path}.rollback.db`;
+  const subject = { key: '110101199003070011', scheme: 'resident_id', kind: 'person', region: '110101' } as const;
+  const first = openSqliteStore(path, { create: true, keys: testKeys });
+  await assert.rejects(
+    first.transaction(async (tx) => {
+      await tx.putSubjects([subject]);
+      throw new Error('rolled back');
+    }),
+    /rolled back/,
+  );
+  await first.transaction((tx) => tx.putSubjects([subject]));
+  await first.close();
+  // A fresh store has no caches: the identity must be in the file.
+  const second = openSqliteStore(path, { keys: testKeys });
+  try {
+    assert.deepEqual(await second.subject(subject.key), subject);
+  } finally {
+    await second.close();
+  }
+});

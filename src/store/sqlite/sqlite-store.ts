@@ -287,7 +287,9 @@ class Connection {
     const insert = this.prepare('INSERT INTO identities (token, sealed) VALUES (?, ?)');
     return clears.map((clear) => {
       const token = this.ids.token(clear);
+      if (this.ids.isStored(token)) return token;
       if (known.get(token) === undefined) insert.run(token, this.ids.seal(clear));
+      this.ids.storedInTransaction(token);
       return token;
     });
   }
@@ -367,9 +369,11 @@ class SqliteStore implements Store {
       try {
         const result = await work(this.#transactionView());
         db.exec('COMMIT');
+        this.#ids.transactionEnded(true);
         return result;
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');
+        this.#ids.transactionEnded(false);
         throw error;
       } finally {
         if (relaxed) db.exec('PRAGMA synchronous = FULL');
