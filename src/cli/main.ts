@@ -170,15 +170,18 @@ function progressBar(label: string): SingleBar {
   });
 }
 
+/** Whether keys were named (option or environment), rather than left to the demo's own key file. */
+function ownKeysGiven(values: Options): boolean {
+  return typeof values.keys === 'string' || Boolean(process.env.CREDENCE_KEY_FILE || process.env.CREDENCE_KEYS);
+}
+
 /** Options are all checked before the old database is removed: bad input must never cost the operator data. */
 async function makeDemo(values: Options): Promise<void> {
   const db = String(values.db);
   const people = positiveInteger(values, 'people', demoPeopleDefault, 50_000_000);
   const seed = typeof values.seed === 'string' ? values.seed : demoSeedDefault;
   const files = readDemoFiles();
-  const ownKeys =
-    typeof values.keys === 'string' || Boolean(process.env.CREDENCE_KEY_FILE || process.env.CREDENCE_KEYS);
-  if (!ownKeys && !existsSync(demoKeyFileOf(db))) {
+  if (!ownKeysGiven(values) && !existsSync(demoKeyFileOf(db))) {
     mkdirSync(dirname(db), { recursive: true });
     writeKeyFile(demoKeyFileOf(db), { demo: true });
     process.stderr.write(`demo: wrote the demo city's own keys to ${demoKeyFileOf(db)} (for the demo only)\n`);
@@ -469,10 +472,16 @@ async function run(argv: string[]): Promise<void> {
       });
       expectPositionals(positionals, []);
       const port = values.port === '0' ? 0 : positiveInteger(values, 'port', 8080, 65_535);
-      if (command === 'start' && !existsSync(String(values.db))) {
-        process.stderr.write(`No database at ${String(values.db)}: creating the demo city (once).\n`);
+      const db = String(values.db);
+      if (command === 'start' && !existsSync(db)) {
+        process.stderr.write(`No database at ${db}: creating the demo city (once).\n`);
         await makeDemo(values);
         await printSummary(values, Date.now());
+      } else if (command === 'start' && !ownKeysGiven(values) && !existsSync(demoKeyFileOf(db))) {
+        throw new UsageError(
+          'keys_missing',
+          `${db} has no keys: if it is a demo city from an earlier version, remove ${db}* and run npm start again for a new one; for real data pass --keys FILE`,
+        );
       }
       await serve(values, String(values.host), port);
       return;
