@@ -602,6 +602,23 @@ describe('keys and the audit log', () => {
   });
 });
 
+describe('access log', () => {
+  it('reads through the command line are in the subject’s access log', () => {
+    const db = `${tempDir('access')}/credence.db`;
+    copyFileSync(sharedDb, db);
+    copyFileSync(`${sharedDb}.keys`, `${db}.keys`);
+    const listed = defaultersUnmasked(db).find((m) => residentPattern.test(m.subject));
+    assert.ok(listed);
+    credenceOk(['explain', listed.subject, '--db', db]);
+    credenceOk(['notices', listed.subject, '--db', db]);
+    const log = json<{ actor: string; what: string }[]>(
+      credenceOk(['access-log', listed.subject, '--db', db, '--json']),
+    );
+    const byOperator = log.filter((e) => e.actor === 'operator (command line)').map((e) => e.what);
+    assert.deepEqual(byOperator.sort(), ['read credence explain', 'read credence notices']);
+  });
+});
+
 describe('rebuild', () => {
   it('verifies, detects a tampered derivation naming its subject, and repairs it', () => {
     const db = `${tempDir('rebuild')}/credence.db`;

@@ -52,6 +52,24 @@ export async function accessLog(context: AppContext, subject: string, limit = ac
   return events.filter((e) => readKinds.has(e.kind)).map(accessEntry);
 }
 
+/** A read of a subject's data outside the HTTP routes (the command line): audited like theirs, as data.read. */
+export async function logRead(
+  context: AppContext,
+  subject: string,
+  options: { readonly nowMs: number; readonly actor: string; readonly what: string },
+): Promise<void> {
+  await context.store.transaction(async (tx) => {
+    const event = {
+      atMs: options.nowMs,
+      kind: 'data.read',
+      actor: options.actor,
+      subject,
+      payload: { route: options.what },
+    };
+    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+  });
+}
+
 export async function exportSubject(
   context: AppContext,
   subjectText: string,

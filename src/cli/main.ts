@@ -18,7 +18,7 @@ import { checkAction, explain } from '../app/decisions.ts';
 import { createToken, revokeToken } from '../app/tokens.ts';
 import { startService } from '../http/start.ts';
 import { webhookChannel } from '../delivery/webhook-channel.ts';
-import { accessLog, exportSubject } from '../app/data-rights.ts';
+import { accessLog, exportSubject, logRead } from '../app/data-rights.ts';
 import { createDemo } from '../app/demo.ts';
 import { linkPassport } from '../app/passports.ts';
 import { notifyExpiries } from '../app/expiries.ts';
@@ -35,6 +35,8 @@ import { importFile } from './import-file.ts';
 import { demoKeyFileOf, loadKeys, writeKeyFile } from './keys.ts';
 
 const defaultDb = 'data/credence.db';
+/** Who reads through the command line, in the subject's access log: the operator at this machine. */
+const cliActor = 'operator (command line)';
 const demoPeopleDefault = 20_000;
 const demoSeedDefault = 'credence';
 
@@ -527,6 +529,11 @@ async function run(argv: string[]): Promise<void> {
       await withContext(values, async (context) => {
         const explained = await explain(context, String(positionals[0]), atMs);
         if (!explained.ok) throw new UsageError(explained.problem.code, explained.problem.message);
+        await logRead(context, explained.value.subject.key, {
+          nowMs: clockMs,
+          actor: cliActor,
+          what: 'credence explain',
+        });
         print(values, explained.value, () => formatExplanation(explained.value, context.catalogs));
       });
       return;
@@ -539,6 +546,11 @@ async function run(argv: string[]): Promise<void> {
       if (!subject.ok) throw new UsageError(subject.problem.code, subject.problem.message);
       await withContext(values, async (context) => {
         const notices = await context.store.noticesOf(subject.value.key, limit);
+        await logRead(context, subject.value.key, {
+          nowMs: instantOption(values, 'now', clockMs),
+          actor: cliActor,
+          what: 'credence notices',
+        });
         print(values, notices, () =>
           notices.length === 0
             ? `no notices for ${subject.value.key}`
