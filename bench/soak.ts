@@ -116,8 +116,13 @@ const stopTimeoutMs = 30_000;
 const interruptions: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const errorsKept = 10;
 const errorBodyLengthMax = 500;
-/** The verdict `flat` holds when the resident set grows by at most this over the second half of the run. */
-const rssSlopeFlatMbPerMinuteMax = 2;
+/**
+ * The verdict `flat` holds when, over the second half of the run, the floor of heap in use (live objects: where a
+ * leak shows) grows by at most 1 MB a minute and the resident set by at most 5 MB a minute (it swings by a hundred
+ * MB when V8 resizes its heap, so a tighter bound on it judges the swings, not a trend).
+ */
+const heapFloorSlopeFlatMbPerMinuteMax = 1;
+const rssSlopeFlatMbPerMinuteMax = 5;
 const samplesForSlopeMin = 3;
 
 interface IngestPlan {
@@ -804,10 +809,11 @@ async function main(): Promise<void> {
       memory: {
         verdict: !enoughSamples
           ? 'too short to judge'
-          : (rss.secondHalfSlopeMbPerMinute ?? 0) <= rssSlopeFlatMbPerMinuteMax
+          : (heap.secondHalfSlopeMbPerMinute ?? 0) <= heapFloorSlopeFlatMbPerMinuteMax &&
+              (rss.secondHalfSlopeMbPerMinute ?? 0) <= rssSlopeFlatMbPerMinuteMax
             ? 'flat'
             : 'growing',
-        flatSlopeMbPerMinuteMax: rssSlopeFlatMbPerMinuteMax,
+        flatSlopeMbPerMinuteMax: { heapUsedFloor: heapFloorSlopeFlatMbPerMinuteMax, rss: rssSlopeFlatMbPerMinuteMax },
         rssMb: rss,
         heapUsedFloorMb: heap,
         indexSubjects: { first: index.first, last: index.last, peak: index.peak },
