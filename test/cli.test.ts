@@ -609,12 +609,16 @@ describe('access log', () => {
     copyFileSync(`${sharedDb}.keys`, `${db}.keys`);
     const listed = defaultersUnmasked(db).find((m) => residentPattern.test(m.subject));
     assert.ok(listed);
-    credenceOk(['explain', listed.subject, '--db', db]);
-    credenceOk(['notices', listed.subject, '--db', db]);
-    const log = json<{ actor: string; what: string }[]>(
+    // Other tests read the shared city too: these reads are told apart by their own instant.
+    const at = '2026-11-23T09:30:00.000Z';
+    credenceOk(['explain', listed.subject, '--db', db, '--now', at]);
+    credenceOk(['notices', listed.subject, '--db', db, '--now', at]);
+    const log = json<{ atMs: number; actor: string; what: string }[]>(
       credenceOk(['access-log', listed.subject, '--db', db, '--json']),
     );
-    const byOperator = log.filter((e) => e.actor === 'operator (command line)').map((e) => e.what);
+    const byOperator = log
+      .filter((e) => e.actor === 'operator (command line)' && e.atMs === Date.parse(at))
+      .map((e) => e.what);
     assert.deepEqual(byOperator.sort(), ['read credence explain', 'read credence notices']);
   });
 });

@@ -530,7 +530,7 @@ async function run(argv: string[]): Promise<void> {
         const explained = await explain(context, String(positionals[0]), atMs);
         if (!explained.ok) throw new UsageError(explained.problem.code, explained.problem.message);
         await logRead(context, explained.value.subject.key, {
-          nowMs: clockMs,
+          nowMs: instantOption(values, 'now', clockMs),
           actor: cliActor,
           what: 'credence explain',
         });
