@@ -2,7 +2,7 @@
  * The `credence` command line. Each command parses its arguments strictly, opens the store, calls one use case and
  * prints the result (text, or JSON with --json). Bad input exits with status 2 and one line on stderr.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SingleBar } from 'cli-progress';
@@ -298,10 +298,20 @@ async function serve(values: Options, host: string, port: number): Promise<void>
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {
+    let stopping = false;
+    // A second Ctrl-C while stopping must not lose the decisions still queued for the audit log: it is answered,
+    // not obeyed (SIGKILL remains for a stop that hangs).
     const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void running.stop().then(resolve);
+      if (stopping) {
+        writeSync(2, 'Already stopping: finishing requests and writing queued decisions (SIGKILL forces).\n');
+        return;
+      }
+      stopping = true;
+      void running.stop().then(() => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      });
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -43,6 +43,19 @@ export interface ServerOptions {
 
 const version = '0.1.0';
 
+/** A plugin's own error code (FST_..., from Fastify or a plugin) is not ours to promise: a code per status instead. */
+const codesByStatus: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+};
+
+function frameworkCode(code: string | undefined, status: number): string {
+  if (code !== undefined && !code.startsWith('FST_')) return code.toLowerCase();
+  return codesByStatus[status] ?? 'bad_request';
+}
+
 function errorBody(code: string, message: string, field?: string) {
   return { error: { code, message, ...(field === undefined ? {} : { field }) } };
 }
@@ -138,7 +151,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
       body = errorBody('malformed_json', 'the body is not valid JSON');
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode;
-      body = errorBody(String(error.code ?? 'bad_request').toLowerCase(), redact(error.message));
+      body = errorBody(frameworkCode(error.code, status), redact(error.message));
     } else {
       request.log.error(
         { err: { type: error.name, message: redact(error.message), stack: redact(error.stack ?? '') } },

@@ -1585,6 +1585,12 @@ describe('service routes', () => {
     for (const id of Object.values(ids)) assert.ok(!answer.text.includes(id), `metrics name no subject: ${id}`);
   });
 
+  test('a plugin’s own error code is replaced by ours: a forbidden static path is 403 forbidden', async () => {
+    const answer = await send('GET', '/docs/static/%2e%2e%5c%2e%2e%5cpackage.json');
+    assert.equal(answer.status, 403, answer.text);
+    assert.equal((answer.json as { error: { code: string } }).error.code, 'forbidden');
+  });
+
   test('404 route_not_found for an unknown route or method, without the query string', async () => {
     assertError(await send('GET', '/v1/nothing'), 404, 'route_not_found', 'no route GET /v1/nothing');
     assertError(
