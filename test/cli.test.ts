@@ -118,12 +118,19 @@ function dump(path: string): Record<string, Record<string, SQLOutputValue>[]> {
       const columns = db.prepare('SELECT name, pk FROM pragma_table_info(?) ORDER BY pk, cid').all(table);
       const keys = columns.filter((c) => Number(c.pk) > 0).map((c) => String(c.name));
       const order = (keys.length > 0 ? keys : columns.map((c) => String(c.name))).map((c) => `"${c}"`).join(', ');
-      // A sealed identity differs on every write (a fresh nonce); the token it is stored under does not.
+      // A sealed identity differs on every write (a fresh nonce), and a password hash (a fresh salt; the demo's
+      // passwords are new each time): the rows they are in do not.
       out[table] = db
         .prepare(`SELECT * FROM "${table}" ORDER BY ${order}`)
         .all()
-        .map(({ sealed, ...row }) =>
-          table === 'identities' ? row : { ...row, ...(sealed === undefined ? {} : { sealed }) },
+        .map(({ sealed, password_hash: passwordHash, ...row }) =>
+          table === 'identities' || table === 'accounts'
+            ? row
+            : {
+                ...row,
+                ...(sealed === undefined ? {} : { sealed }),
+                ...(passwordHash === undefined ? {} : { password_hash: passwordHash }),
+              },
         );
     }
     return out;
@@ -599,6 +606,39 @@ describe('keys and the audit log', () => {
     assert.equal(tampered.status, 1, tampered.stderr);
     assert.match(tampered.stdout, /event 5: event 5 \(/);
     assert.match(tampered.stderr, /^credence: audit verify: first problem: event 5 /);
+  });
+});
+
+describe('accounts', () => {
+  it('the demo makes one account per role, kept readable by its owner only; accounts create prints a password', () => {
+    const file = `${sharedDb}.accounts`;
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const accounts = JSON.parse(readFileSync(file, 'utf8')) as { login: string; role: string; password: string }[];
+    assert.deepEqual(
+      accounts.map((a) => a.role),
+      ['admin', 'reviewer', 'agency', 'service-point', 'subject'],
+    );
+    assert.ok(accounts.every((a) => /^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/.test(a.password)));
+    const db = `${tempDir('accounts')}/credence.db`;
+    copyFileSync(sharedDb, db);
+    copyFileSync(`${sharedDb}.keys`, `${db}.keys`);
+    const made = credenceOk([
+      'accounts',
+      'create',
+      '--login',
+      'desk-2',
+      '--role',
+      'reviewer',
+      '--name',
+      'desk-2',
+      '--db',
+      db,
+    ]);
+    assert.match(made.stdout, /^[0-9a-f]{4}(-[0-9a-f]{4}){7}\n$/);
+    assertUsageError(
+      credence(['accounts', 'create', '--login', 'desk-2', '--role', 'reviewer', '--name', 'desk-2', '--db', db]),
+      /login is taken/,
+    );
   });
 });
 

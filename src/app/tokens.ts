@@ -24,11 +24,17 @@ export interface Principal {
 
 const hashSecret = (secret: string) => createHash('sha256').update(secret).digest();
 
-export async function createToken(
+/** What a token or an account acts as: checked against the agencies, the catalogs and the actions. */
+export interface PrincipalSpec {
+  readonly role: TokenRole;
+  readonly name: string;
+  readonly scope: readonly string[];
+}
+
+export async function validatePrincipal(
   context: AppContext,
   request: { readonly role: string; readonly name: string; readonly scope: readonly string[] },
-  options: { readonly nowMs: number; readonly actor: string },
-): Promise<Result<{ token: string; record: TokenRecord }>> {
+): Promise<Result<PrincipalSpec>> {
   const role = tokenRoles.find((r) => r === request.role);
   if (role === undefined) return fail('invalid_role', `role must be one of ${tokenRoles.join(', ')}`, 'role');
   let name = request.name.trim();
@@ -74,7 +80,26 @@ export async function createToken(
   } else if (role === 'admin' && scope.length > 0) {
     return fail('invalid_scope', 'an admin token has no scope', 'scope');
   }
+  return ok({ role, name, scope });
+}
 
+export async function createToken(
+  context: AppContext,
+  request: { readonly role: string; readonly name: string; readonly scope: readonly string[] },
+  options: { readonly nowMs: number; readonly actor: string; readonly expiresAtMs?: number },
+): Promise<Result<{ token: string; record: TokenRecord }>> {
+  const spec = await validatePrincipal(context, request);
+  if (!spec.ok) return spec;
+  return issueToken(context, spec.value, options);
+}
+
+/** Stores a new token for a principal already checked, audited; returns its secret once. */
+export async function issueToken(
+  context: AppContext,
+  spec: PrincipalSpec,
+  options: { readonly nowMs: number; readonly actor: string; readonly expiresAtMs?: number },
+): Promise<Result<{ token: string; record: TokenRecord }>> {
+  const { role, name, scope } = spec;
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   const record: TokenRecord = {
@@ -84,6 +109,7 @@ export async function createToken(
     scope,
     secretHash: hashSecret(secret).toString('hex'),
     createdAtMs: options.nowMs,
+    ...(options.expiresAtMs === undefined ? {} : { expiresAtMs: options.expiresAtMs }),
   };
   await context.store.transaction(async (tx) => {
     await tx.putToken(record);
@@ -116,10 +142,12 @@ export async function revokeToken(
 /** The in-memory view of active tokens used to authenticate requests. */
 export class TokenAuthority {
   readonly #context: AppContext;
+  readonly #clock: () => number;
   #byId = new Map<string, TokenRecord>();
 
-  constructor(context: AppContext) {
+  constructor(context: AppContext, clock: () => number = Date.now) {
     this.#context = context;
+    this.#clock = clock;
   }
 
   #refreshedAtMs = 0;
@@ -154,6 +182,9 @@ export class TokenAuthority {
     const stored = Buffer.from(record.secretHash, 'hex');
     if (stored.length !== presented.length || !timingSafeEqual(stored, presented)) {
       return fail('invalid_token', 'the bearer token is unknown or revoked');
+    }
+    if (record.expiresAtMs !== undefined && this.#clock() >= record.expiresAtMs) {
+      return fail('session_expired', 'the session has ended; log in again');
     }
     return ok({ tokenId: record.id, role: record.role, name: record.name, scope: record.scope });
   }

@@ -2,7 +2,8 @@
  * The `credence` command line. Each command parses its arguments strictly, opens the store, calls one use case and
  * prints the result (text, or JSON with --json). Bad input exits with status 2 and one line on stderr.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SingleBar } from 'cli-progress';
@@ -10,6 +11,7 @@ import { listMembersPageMax, webhookTimeoutMs } from '../core/constants.ts';
 import { maskSubjectKey, parseSubjectId } from '../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../core/time.ts';
 import { publishCatalog } from '../app/catalogs.ts';
+import { createAccount } from '../app/accounts.ts';
 import { AuditTree, checkpointText } from '../app/audit-tree.ts';
 import { verifyAudit } from '../app/audit-verify.ts';
 import { openContext, type AppContext } from '../app/context.ts';
@@ -62,6 +64,9 @@ Commands:
   tokens create --role ROLE --name NAME [--scope CODE,...]
                                  create a bearer token (agency, service-point, reviewer, admin, or subject:
                                  named by the subject's identifier, it reads only that subject's data); prints it alone
+  accounts create --login LOGIN --role ROLE [--name NAME] [--scope ...]
+                                 a password login for the web app (a subject's login is its identifier);
+                                 prints a new password alone (or takes it from CREDENCE_NEW_PASSWORD)
   tokens list                    every token, without secrets
   tokens revoke ID               revoke a token
   demo [--people N] [--seed S]   (re)create the demo database and print its summary
@@ -209,9 +214,56 @@ async function makeDemo(values: Options): Promise<void> {
       process.stderr.write(
         `demo: ${report.subjects.toLocaleString('en')} subjects, ${report.records.toLocaleString('en')} records in ${db} (seed ${seed})\n`,
       );
+      await makeDemoAccounts(context, db, instantOption(values, 'now', Date.now()));
     },
     true,
   );
+}
+
+export const demoAccountsFileOf = (db: string) => `${db}.accounts`;
+
+/**
+ * One account per role for the demo city, with fresh passwords written beside the database (readable by its owner
+ * only; demo only) so that every `npm start` can show them. The subject is the first court defaulter suggested.
+ */
+async function makeDemoAccounts(context: AppContext, db: string, nowMs: number): Promise<void> {
+  const [defaulter] = await exampleSubjects(context, nowMs);
+  const wanted = [
+    { login: 'admin', role: 'admin', name: 'admin' },
+    { login: 'reviewer', role: 'reviewer', name: 'reviewer-1' },
+    { login: 'court-clerk', role: 'agency', name: 'city-court' },
+    {
+      login: 'airport-desk',
+      role: 'service-point',
+      name: 'airport-desk',
+      scope: ['travel.flight', 'travel.rail.g_series'],
+    },
+    ...(defaulter === undefined ? [] : [{ login: defaulter.subject, role: 'subject' }]),
+  ];
+  const made: { login: string; role: string; password: string }[] = [];
+  for (const request of wanted) {
+    const password = newPassword();
+    const created = await createAccount(context, { ...request, password }, { nowMs, actor: 'demo' });
+    if (!created.ok) throw new Error(`demo account ${request.login}: ${created.problem.message}`);
+    made.push({ login: request.login, role: request.role, password });
+  }
+  rmSync(demoAccountsFileOf(db), { force: true });
+  writeFileSync(demoAccountsFileOf(db), `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** The demo accounts, as `npm start` shows them (nothing for a database that is not a demo). */
+function demoAccountsText(db: string): string {
+  if (!existsSync(demoAccountsFileOf(db))) return '';
+  const accounts = JSON.parse(readFileSync(demoAccountsFileOf(db), 'utf8')) as {
+    login: string;
+    role: string;
+    password: string;
+  }[];
+  return [
+    `Demo accounts (POST /v1/session {"login", "password"}; demo only, kept in ${demoAccountsFileOf(db)}):`,
+    ...accounts.map((a) => `  ${a.role.padEnd(13)} ${a.login.padEnd(20)} ${a.password}`),
+    '',
+  ].join('\n');
 }
 
 async function printSummary(values: Options, nowMs: number): Promise<void> {
@@ -258,7 +310,7 @@ async function exampleSubjects(
   return out;
 }
 
-async function serve(values: Options, host: string, port: number): Promise<void> {
+async function serve(values: Options, host: string, port: number, showDemoAccounts = false): Promise<void> {
   const webhook = typeof values.webhook === 'string' ? values.webhook : process.env.CREDENCE_NOTICE_WEBHOOK;
   if (webhook !== undefined && !URL.canParse(webhook))
     throw new UsageError('bad_arguments', `--webhook must be a URL, not ${webhook}`);
@@ -295,7 +347,7 @@ async function serve(values: Options, host: string, port: number): Promise<void>
         : `  Notices: in the portal inbox, and delivered to ${webhook} (retried with backoff; credence deliveries --status dead).`,
       `  Stop with Ctrl-C: in-flight requests finish and queued decisions are written first.`,
       '',
-    ].join('\n'),
+    ].join('\n') + (showDemoAccounts ? demoAccountsText(String(values.db)) : ''),
   );
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -360,6 +412,45 @@ async function auditCommand(argv: string[], clockMs: number): Promise<void> {
 function readPublicKey(path: string): string {
   if (!existsSync(path)) throw new UsageError('bad_arguments', `--public-key: ${path} does not exist`);
   return readFileSync(path, 'utf8');
+}
+
+/** A new password: 128 random bits, as eight groups of four hexadecimal digits. */
+function newPassword(): string {
+  return (randomBytes(16).toString('hex').match(/.{4}/g) ?? []).join('-');
+}
+
+async function accountsCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, {
+    login: { type: 'string' },
+    role: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string' },
+  });
+  expectPositionals(positionals, []);
+  if (sub !== 'create' || typeof values.login !== 'string' || typeof values.role !== 'string')
+    throw new UsageError(
+      'bad_arguments',
+      'expected: credence accounts create --login LOGIN --role ROLE [--name NAME] [--scope ...]',
+    );
+  const nowMs = instantOption(values, 'now', Date.now());
+  const password = process.env.CREDENCE_NEW_PASSWORD ?? newPassword();
+  await withContext(values, async (context) => {
+    const created = await createAccount(
+      context,
+      {
+        login: values.login as string,
+        password,
+        role: values.role as string,
+        ...(typeof values.name === 'string' ? { name: values.name } : {}),
+        scope: typeof values.scope === 'string' ? values.scope.split(',') : [],
+      },
+      { nowMs, actor: 'cli' },
+    );
+    if (!created.ok) throw new UsageError(created.problem.code, created.problem.message);
+    // The password alone on stdout, once (unless it was given in CREDENCE_NEW_PASSWORD).
+    if (process.env.CREDENCE_NEW_PASSWORD === undefined) process.stdout.write(`${password}\n`);
+  });
 }
 
 async function tokensCommand(argv: string[]): Promise<void> {
@@ -495,7 +586,7 @@ async function run(argv: string[]): Promise<void> {
           `${db} has no keys: if it is a demo city from an earlier version, remove ${db}* and run npm start again for a new one; for real data pass --keys FILE`,
         );
       }
-      await serve(values, String(values.host), port);
+      await serve(values, String(values.host), port, command === 'start');
       return;
     }
     case 'tokens': {
@@ -941,6 +1032,10 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'audit': {
       await auditCommand(rest, clockMs);
+      return;
+    }
+    case 'accounts': {
+      await accountsCommand(rest);
       return;
     }
     case 'keys': {

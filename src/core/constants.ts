@@ -71,3 +71,9 @@ export const systemReferencePrefix = 'credence:';
  * an agency's writes come in batches of up to recordsPerBatchMax.
  */
 export const rateLimitsPerMinute = { decisions: 1_200_000, writes: 6_000 } as const;
+
+/** A web session (a token opened by a password login) ends by itself after this long. */
+export const sessionTtlMs = 8 * 60 * 60 * 1000;
+/** Password lengths for accounts (NIST SP 800-63B: at least 8; we ask 12, and allow pass phrases). */
+export const passwordLengthMin = 12;
+export const passwordLengthMax = 256;

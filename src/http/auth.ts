@@ -5,7 +5,9 @@
  * remit and scope and reads only its own records; a service point asks only about the actions in its scope; a
  * subject token reaches only routes about its own subject.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { csrfTokenOf } from '../app/accounts.ts';
 import type { CatalogSet } from '../core/catalog-set.ts';
 import { parseSubjectId } from '../core/identifiers.ts';
 import type { Principal, TokenAuthority } from '../app/tokens.ts';
@@ -37,10 +39,22 @@ export function registerAuth(
     // Routes without a declared access (Fastify's own 404) fall through to their handlers.
     if (access === undefined || access === 'public') return;
     const header = request.headers.authorization;
-    if (header === undefined) throw unauthorized('this route needs a bearer token: Authorization: Bearer <token>');
-    const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || token === undefined || token === '') {
-      throw unauthorized('the Authorization header must be: Bearer <token>');
+    const session = request.cookies[sessionCookie];
+    let token: string | undefined;
+    if (header !== undefined) {
+      const [scheme, presented] = header.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || presented === undefined || presented === '') {
+        throw unauthorized('the Authorization header must be: Bearer <token>');
+      }
+      token = presented;
+    } else if (session !== undefined && session !== '') {
+      // A browser's session: whatever changes something must also carry the session's CSRF token.
+      if (!safeMethods.has(request.method)) checkCsrf(request, session);
+      token = session;
+    } else {
+      throw unauthorized(
+        'this route needs a bearer token (Authorization: Bearer <token>) or a session (POST /v1/session)',
+      );
     }
     const principal = await tokens.authenticateFresh(token);
     if (!principal.ok) throw unauthorized(principal.problem.message);
@@ -62,6 +76,19 @@ function checkOwnSubject(request: FastifyRequest, principal: Principal, keys: { 
   if (subject === undefined || !subject.ok || keys.lookup(subject.value.key) !== principal.name) {
     throw forbidden('not_your_data', 'a subject token reads and acts on its own subject only');
   }
+}
+
+export const sessionCookie = 'credence_session';
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function checkCsrf(request: FastifyRequest, session: string): void {
+  const presented = request.headers['x-csrf-token'];
+  if (typeof presented !== 'string' || presented === '')
+    throw forbidden('csrf_missing', 'a change made with a session cookie needs its x-csrf-token header');
+  const expected = Buffer.from(csrfTokenOf(session));
+  const given = Buffer.from(presented);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw forbidden('csrf_mismatch', 'the x-csrf-token header is not this session’s');
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -17,8 +17,10 @@ import {
 import { z } from 'zod';
 import { httpBodyBytesMax, rateLimitsPerMinute } from '../core/constants.ts';
 import { auditRoutes } from './audit/routes.ts';
+import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { registerAuth } from './auth.ts';
+import { sessionRoutes } from './session/routes.ts';
 import { catalogRoutes } from './catalogs/routes.ts';
 import { decisionRoutes } from './decisions/routes.ts';
 import { HttpError } from './errors.ts';
@@ -76,7 +78,8 @@ async function registerRateLimits(
     if (!decision && !write) return;
     route.config = {
       ...route.config,
-      rateLimit: { max: decision ? limits.decisions : limits.writes, timeWindow: 60_000 },
+      // A route may set its own (a login's is per address and much lower).
+      rateLimit: route.config?.rateLimit ?? { max: decision ? limits.decisions : limits.writes, timeWindow: 60_000 },
     };
     if (route.schema?.response !== undefined && typeof route.schema.response === 'object')
       route.schema = { ...route.schema, response: { ...route.schema.response, ...errors(429) } };
@@ -183,6 +186,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
     );
   });
 
+  await app.register(fastifyCookie);
   registerAuth(app, service.tokens, service.context.keys);
   await registerRateLimits(app, options.rateLimits ?? rateLimitsPerMinute);
 
@@ -254,6 +258,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   objectionRoutes(app, service);
   publicRoutes(app, service);
   repairRoutes(app, service);
+  sessionRoutes(app, service);
   await app.ready();
   return app;
 }

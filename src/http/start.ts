@@ -46,7 +46,7 @@ export async function startService(store: Store, options: StartOptions): Promise
   const context = await openContext(store, { keys: options.keys });
   const index = await loadIndex(store, context.catalogs, clock());
   context.observers.push(followChanges(index, store, () => context.catalogs, clock));
-  const tokens = new TokenAuthority(context);
+  const tokens = new TokenAuthority(context, clock);
   await tokens.refresh();
   const refresher = setInterval(() => void tokens.refresh().catch(() => undefined), tokenRefreshIntervalMs);
   refresher.unref();

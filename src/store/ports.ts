@@ -93,6 +93,21 @@ export interface TokenRecord {
   readonly secretHash: string;
   readonly createdAtMs: number;
   readonly revokedAtMs?: number;
+  /** A session's token (opened by a login) ends by itself at this instant. */
+  readonly expiresAtMs?: number;
+}
+
+/** A password login: it opens sessions that act as `role`, `name` and `scope`, as a token of those would. */
+export interface AccountRecord {
+  /** A staff login name, or a subject's lookup token. */
+  readonly login: string;
+  readonly role: TokenRole;
+  readonly name: string;
+  readonly scope: readonly string[];
+  /** scrypt, with its parameters and salt (app/accounts.ts). */
+  readonly passwordHash: string;
+  readonly createdAtMs: number;
+  readonly disabledAtMs?: number;
 }
 
 export interface CatalogDraftRecord {
@@ -205,6 +220,8 @@ export interface StoreTransaction {
   putAuditTiles(fromIndex: number, hashes: readonly Uint8Array[]): Promise<void>;
   putAuditCheckpoint(checkpoint: AuditCheckpoint): Promise<void>;
   putToken(token: TokenRecord): Promise<void>;
+  /** Adds an account; false if the login is taken. */
+  insertAccount(account: AccountRecord): Promise<boolean>;
   putCalendars(calendars: readonly CalendarRecord[]): Promise<void>;
   /** Links passports to the resident ID subject they belong to. */
   linkPassports(
@@ -251,6 +268,7 @@ export interface Store {
   /** An agency's own records, newest first, before the given id (for paging). */
   recordsOfAgency(agency: string, limit: number, beforeId?: number): Promise<RecordFact[]>;
   tokens(): Promise<TokenRecord[]>;
+  account(login: string): Promise<AccountRecord | undefined>;
   calendar(jurisdiction: string): Promise<CalendarRecord | undefined>;
   objection(id: number): Promise<Objection | undefined>;
   /** Objections by status (all if none), oldest review deadline first; `dueBeforeMs` keeps the overdue ones. */

@@ -248,7 +248,7 @@ export function forbiddenRoleMessage(role: string, method: Method, route: string
 }
 
 export const messages = {
-  noToken: 'this route needs a bearer token: Authorization: Bearer <token>',
+  noToken: 'this route needs a bearer token (Authorization: Bearer <token>) or a session (POST /v1/session)',
   malformed: 'the Authorization header must be: Bearer <token>',
   unknownToken: 'the bearer token is unknown or revoked',
 } as const;

@@ -263,4 +263,21 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    name: '0012-accounts',
+    sql: `
+      -- People who log in with a password (the web app): staff by a login name, a subject by its lookup token. A
+      -- login opens a session, which is a token that expires (tokens.expires_at_ms).
+      CREATE TABLE accounts (
+        login TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        disabled_at_ms INTEGER
+      ) STRICT, WITHOUT ROWID;
+      ALTER TABLE tokens ADD COLUMN expires_at_ms INTEGER;
+    `,
+  },
 ];

@@ -19,6 +19,7 @@ import {
   DatabaseMissingError,
   DuplicateReferenceError,
   type Agency,
+  type AccountRecord,
   type AuditCheckpoint,
   type AuditEvent,
   type CalendarRecord,
@@ -652,8 +653,25 @@ class SqliteStore implements Store {
           .map((row) => noticeFromRow(row, this.#ids)),
       putToken: async (t) => {
         w.prepare(
-          'INSERT INTO tokens (id, role, name, scope, secret_hash, created_at_ms, revoked_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        ).run(t.id, t.role, t.name, JSON.stringify(t.scope), t.secretHash, t.createdAtMs, t.revokedAtMs ?? null);
+          'INSERT INTO tokens (id, role, name, scope, secret_hash, created_at_ms, revoked_at_ms, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(
+          t.id,
+          t.role,
+          t.name,
+          JSON.stringify(t.scope),
+          t.secretHash,
+          t.createdAtMs,
+          t.revokedAtMs ?? null,
+          t.expiresAtMs ?? null,
+        );
+      },
+      insertAccount: async (a) => {
+        const result = w
+          .prepare(
+            'INSERT INTO accounts (login, role, name, scope, password_hash, created_at_ms, disabled_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING',
+          )
+          .run(a.login, a.role, a.name, JSON.stringify(a.scope), a.passwordHash, a.createdAtMs, a.disabledAtMs ?? null);
+        return Number(result.changes) > 0;
       },
       revokeToken: async (id, atMs) => {
         const result = w
@@ -768,7 +786,22 @@ class SqliteStore implements Store {
       secretHash: str(row.secret_hash),
       createdAtMs: num(row.created_at_ms),
       ...(row.revoked_at_ms === null ? {} : { revokedAtMs: num(row.revoked_at_ms) }),
+      ...(row.expires_at_ms === null || row.expires_at_ms === undefined ? {} : { expiresAtMs: num(row.expires_at_ms) }),
     }));
+  }
+
+  async account(login: string): Promise<AccountRecord | undefined> {
+    const row = this.#reader.prepare('SELECT * FROM accounts WHERE login = ?').get(login);
+    if (row === undefined) return undefined;
+    return {
+      login: str(row.login),
+      role: str(row.role) as TokenRole,
+      name: str(row.name),
+      scope: JSON.parse(str(row.scope)) as string[],
+      passwordHash: str(row.password_hash),
+      createdAtMs: num(row.created_at_ms),
+      ...(row.disabled_at_ms === null ? {} : { disabledAtMs: num(row.disabled_at_ms) }),
+    };
   }
 
   async dueDeliveries(
