@@ -64,7 +64,9 @@ export function registerAuth(
         `this ${principal.value.role} token may not ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`,
       );
     }
-    if (principal.value.role === 'subject') checkOwnSubject(request, principal.value, keys);
+    // A subject token reaches routes about its own subject (and those about itself: who am I, log out).
+    if (principal.value.role === 'subject' && request.routeOptions.url?.includes(':subject') === true)
+      checkOwnSubject(request, principal.value, keys);
     request.principal = principal.value;
   });
 }

@@ -109,6 +109,14 @@ describe('a subject token', () => {
     assert.equal((await h.service.context.store.objectionsOf(ids.defaulter2)).length, objectionsBefore);
   });
 
+  test('says who it is at GET /v1/session, and is not a session to end', async () => {
+    const who = await call(h.app, 'GET', '/v1/session', { token: own });
+    assert.equal(who.status, 200, who.text);
+    assert.deepEqual(who.json, { role: 'subject', name: testKeys.lookup(ids.defaulter), scope: [] });
+    const end = await call(h.app, 'DELETE', '/v1/session', { token: own });
+    assert.equal(codeOf(end.json), 'not_a_session');
+  });
+
   test('is refused with forbidden_role on every other protected operation of the OpenAPI document', async () => {
     const doc = (await call(h.app, 'GET', '/openapi.json')).json as {
       paths: Record<string, Record<string, { security?: unknown[] }>>;

@@ -139,6 +139,8 @@ describe('sessions', () => {
     const { answer, cookie } = await logIn(ids.defaulter.toLowerCase());
     assert.equal(answer.status, 201, JSON.stringify(answer.json));
     assert.ok(cookie);
+    const who = await send('GET', '/v1/session', { cookie: cookie.value });
+    assert.deepEqual(who.json, { role: 'subject', name: testKeys.lookup(ids.defaulter), scope: [] });
     assert.equal((await send('GET', `/v1/subjects/${ids.defaulter}/notices`, { cookie: cookie.value })).status, 200);
     const other = await send('GET', `/v1/subjects/${ids.defaulter2}/notices`, { cookie: cookie.value });
     assert.equal(codeOf(other.json), 'not_your_data');
