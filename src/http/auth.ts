@@ -57,7 +57,13 @@ export function registerAuth(
       );
     }
     const principal = await tokens.authenticateFresh(token);
-    if (!principal.ok) throw unauthorized(principal.problem.message);
+    if (!principal.ok) {
+      throw unauthorized(
+        header === undefined && principal.problem.code === 'invalid_token'
+          ? 'the session is unknown or has ended; log in again (POST /v1/session)'
+          : principal.problem.message,
+      );
+    }
     if (!access.includes(principal.value.role)) {
       throw forbidden(
         'forbidden_role',

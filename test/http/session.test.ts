@@ -155,6 +155,9 @@ describe('sessions', () => {
     assert.equal(cleared?.value, '');
     const after = await send('GET', '/v1/session', { cookie: cookie.value });
     assert.equal(after.status, 401);
+    assert.deepEqual(after.json, {
+      error: { code: 'unauthorized', message: 'the session is unknown or has ended; log in again (POST /v1/session)' },
+    });
   });
 
   test('a session ends by itself when its time is up', async () => {
