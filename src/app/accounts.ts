@@ -11,7 +11,7 @@ import { passwordLengthMax, passwordLengthMin, sessionTtlMs } from '../core/cons
 import { parseSubjectId } from '../core/identifiers.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import type { AccountRecord, TokenRecord } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 import { issueToken, revokeToken, validatePrincipal } from './tokens.ts';
 
@@ -98,7 +98,7 @@ export async function createAccount(
       actor: options.actor,
       payload: { login: account.login, role: account.role, name: account.name, scope: account.scope },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+    await appendAudit(tx, context.keys, [event]);
     return ok({ login: account.login });
   });
 }
@@ -137,7 +137,7 @@ export async function logIn(
         actor: login.ok ? login.value : 'unreadable login',
         payload: {},
       };
-      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+      await appendAudit(tx, context.keys, [event]);
     });
     return refused;
   }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RecordFact } from '../core/record.ts';
-import type { AuditEvent, AuditEventInput } from '../store/ports.ts';
+import type { AuditEvent, AuditEventInput, StoreTransaction } from '../store/ports.ts';
 
 export const genesisHash = '0'.repeat(64);
 
@@ -41,6 +41,15 @@ export function chainEvents(
     prevHash = hash;
     return chained;
   });
+}
+
+/** Chains events after the log's tail and appends them, in the caller's transaction: how every use case audits. */
+export async function appendAudit(
+  tx: StoreTransaction,
+  protector: { lookup(text: string): string },
+  events: readonly AuditEventInput[],
+): Promise<void> {
+  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), events, protector));
 }
 
 /** The first event whose link or hash is wrong, if any. */

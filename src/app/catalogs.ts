@@ -1,7 +1,7 @@
 /** Use case: publish a catalog version. Immutable once published; effective never before publication. */
 import { checkPublication, parseCatalogDraft, type CatalogVersion } from '../core/catalog.ts';
 import { fail, ok, type Result } from '../core/result.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import { refreshCatalogs, type AppContext } from './context.ts';
 
 export async function publishCatalog(
@@ -27,23 +27,18 @@ export async function publishCatalog(
       }
     }
     await tx.insertCatalogVersion(version.value);
-    const events = chainEvents(
-      await tx.auditTail(),
-      [
-        {
-          atMs: options.nowMs,
-          kind: 'catalog.published',
-          actor: options.actor,
-          payload: {
-            scheme: version.value.schemeId,
-            version: version.value.version,
-            effectiveFromMs: version.value.effectiveFromMs,
-          },
+    await appendAudit(tx, context.keys, [
+      {
+        atMs: options.nowMs,
+        kind: 'catalog.published',
+        actor: options.actor,
+        payload: {
+          scheme: version.value.schemeId,
+          version: version.value.version,
+          effectiveFromMs: version.value.effectiveFromMs,
         },
-      ],
-      context.keys,
-    );
-    await tx.appendAuditEvents(events);
+      },
+    ]);
     return ok(version.value);
   });
   if (result.ok) await refreshCatalogs(context);

@@ -9,7 +9,7 @@ import type { RecordFact } from '../core/record.ts';
 import { ok, fail, type Result } from '../core/result.ts';
 import type { Relation, Standing } from '../core/standing.ts';
 import type { AuditEvent, Notice, Objection } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 import { standingOf } from './decisions.ts';
 
@@ -66,7 +66,7 @@ export async function logRead(
       subject,
       payload: { route: options.what },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+    await appendAudit(tx, context.keys, [event]);
   });
 }
 
@@ -88,7 +88,7 @@ export async function exportSubject(
       subject: subject.key,
       payload: { what: 'export' },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+    await appendAudit(tx, context.keys, [event]);
   });
   return ok({
     subject,

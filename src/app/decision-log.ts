@@ -6,7 +6,7 @@
  * and close() writes what is left.
  */
 import type { AuditEventInput } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 
 export interface DecisionLogOptions {
@@ -59,7 +59,7 @@ export class DecisionLog {
     this.#flushing = this.#context.store
       .transaction(
         async (tx) => {
-          await tx.appendAuditEvents(chainEvents(await tx.auditTail(), batch, this.#context.keys));
+          await appendAudit(tx, this.#context.keys, batch);
         },
         // No fsync per flush: a crash loses the queue anyway; the chain stays whole either way.
         { durability: 'process' },

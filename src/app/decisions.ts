@@ -10,7 +10,7 @@ import type { RecordFact } from '../core/record.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { standingAt, type Standing } from '../core/standing.ts';
 import type { Objection } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import { resolveSubject } from './passports.ts';
 import type { AppContext } from './context.ts';
 
@@ -76,7 +76,7 @@ export async function checkAction(
         catalogVersions: made.catalogVersions,
       },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+    await appendAudit(tx, context.keys, [event]);
   });
   return ok(made);
 }

@@ -5,7 +5,7 @@
  */
 import { parseCatalogDraft } from '../core/catalog.ts';
 import type { Agency, CalendarRecord } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import { publishCatalog } from './catalogs.ts';
 import type { AppContext } from './context.ts';
 import { notifyExpiries } from './expiries.ts';
@@ -36,20 +36,14 @@ export async function createDemo(context: AppContext, options: DemoOptions): Pro
   await context.store.transaction(async (tx) => {
     await tx.putAgencies(options.agencies);
     await tx.putCalendars(options.calendars ?? []);
-    await tx.appendAuditEvents(
-      chainEvents(
-        await tx.auditTail(),
-        [
-          {
-            atMs: demoPublishedAtMs,
-            kind: 'agencies.registered',
-            actor: 'admin',
-            payload: { agencies: options.agencies.map((a) => a.id) },
-          },
-        ],
-        context.keys,
-      ),
-    );
+    await appendAudit(tx, context.keys, [
+      {
+        atMs: demoPublishedAtMs,
+        kind: 'agencies.registered',
+        actor: 'admin',
+        payload: { agencies: options.agencies.map((a) => a.id) },
+      },
+    ]);
   });
   for (const input of options.catalogs) {
     const draft = parseCatalogDraft(input);
@@ -68,20 +62,14 @@ export async function createDemo(context: AppContext, options: DemoOptions): Pro
   await context.store.transaction(async (tx) => {
     await tx.putSubjects(population.subjects);
     await tx.putRelations(population.relations);
-    await tx.appendAuditEvents(
-      chainEvents(
-        await tx.auditTail(),
-        [
-          {
-            atMs: demoPublishedAtMs,
-            kind: 'population.registered',
-            actor: 'admin',
-            payload: { subjects: population.subjects.length, relations: population.relations.length },
-          },
-        ],
-        context.keys,
-      ),
-    );
+    await appendAudit(tx, context.keys, [
+      {
+        atMs: demoPublishedAtMs,
+        kind: 'population.registered',
+        actor: 'admin',
+        payload: { subjects: population.subjects.length, relations: population.relations.length },
+      },
+    ]);
   });
 
   let rejected = 0;

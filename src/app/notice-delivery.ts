@@ -7,7 +7,7 @@
  * the notice id, which every channel sends.
  */
 import type { Notice, NoticeDelivery } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 
 export type DeliveryResult =
@@ -109,7 +109,7 @@ export class NoticeDispatcher {
             subject: notice.subject,
             payload: { noticeId: notice.id, channel, attempts, error: next.lastError ?? '' },
           };
-          await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], this.#context.keys));
+          await appendAudit(tx, this.#context.keys, [event]);
         }
       });
     }

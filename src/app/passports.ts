@@ -6,7 +6,7 @@
  */
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import { fail, ok, type Result } from '../core/result.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 
 export async function linkPassport(
@@ -54,7 +54,7 @@ export async function linkPassport(
       subject: subject.value.key,
       payload: { passport: context.keys.lookup(passport.value.key) },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+    await appendAudit(tx, context.keys, [event]);
     return ok({ subject: subject.value.key, passport: passport.value.key });
   });
   if (result.ok)

@@ -5,7 +5,7 @@
  */
 import { deriveSubject } from '../core/derive.ts';
 import type { AppContext } from './context.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 
 export interface RebuildReport {
   readonly subjects: number;
@@ -64,7 +64,7 @@ export async function rebuild(
   } else {
     await context.store.transaction(async (tx) => {
       const event = { atMs: options.nowMs, kind: 'rebuild.completed', actor: 'system', payload: { subjects, records } };
-      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+      await appendAudit(tx, context.keys, [event]);
     });
   }
   return { subjects, records, differences, sample };

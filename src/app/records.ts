@@ -17,7 +17,7 @@ import {
 } from '../core/record.ts';
 import type { Problem } from '../core/result.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
-import { chainEvents, recordDigest } from './audit-chain.ts';
+import { appendAudit, recordDigest } from './audit-chain.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
 
 export type ItemResult =
@@ -187,7 +187,7 @@ export async function submitRecords(
           recordDigest: recordDigest(r),
         },
       }));
-      await tx.appendAuditEvents(chainEvents(await tx.auditTail(), events, context.keys));
+      await appendAudit(tx, context.keys, events);
     });
   }
   await notifySubjectsChanged(context, changed);
@@ -304,7 +304,7 @@ export async function retractWithin(
     subject: original.subject,
     payload: { recordId: stored.id, retracts: original.id, agencyRef, recordDigest: recordDigest(stored) },
   };
-  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+  await appendAudit(tx, context.keys, [event]);
   return { subject, stored };
 }
 

@@ -1,7 +1,7 @@
 /** A due-process step (an objection filed or decided, a repair applied for or decided): told and audited together. */
 import type { NoticeDraft } from '../core/notices.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 
 export async function tellAndAudit(
@@ -12,5 +12,5 @@ export async function tellAndAudit(
   event: Omit<AuditEventInput, 'atMs'>,
 ): Promise<void> {
   await tx.insertNotices([notice], nowMs);
-  await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [{ atMs: nowMs, ...event }], context.keys));
+  await appendAudit(tx, context.keys, [{ atMs: nowMs, ...event }]);
 }

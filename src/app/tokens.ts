@@ -10,7 +10,7 @@ import { findAction } from '../core/actions.ts';
 import { tokenMissRefreshMs } from '../core/constants.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import type { TokenRecord, TokenRole } from '../store/ports.ts';
-import { chainEvents } from './audit-chain.ts';
+import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
 
 export const tokenRoles: readonly TokenRole[] = ['agency', 'service-point', 'reviewer', 'admin', 'subject'];
@@ -119,7 +119,7 @@ export async function issueToken(
       actor: options.actor,
       payload: { id, role, name, scope },
     };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+    await appendAudit(tx, context.keys, [event]);
   });
   return ok({ token: `cr_${id}_${secret}`, record });
 }
@@ -134,7 +134,7 @@ export async function revokeToken(
       return fail<{ id: string }>('token_not_found', `no active token ${id}`, 'id');
     }
     const event = { atMs: options.nowMs, kind: 'token.revoked', actor: options.actor, payload: { id } };
-    await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [event], context.keys));
+    await appendAudit(tx, context.keys, [event]);
     return ok({ id });
   });
 }

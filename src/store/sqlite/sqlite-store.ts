@@ -282,17 +282,15 @@ class Connection {
     return rows;
   }
 
-  /** Stores each identifier's sealed form under its token, once; returns the tokens. */
-  remember(clears: readonly string[]): string[] {
-    const known = this.prepare('SELECT 1 FROM identities WHERE token = ?');
-    const insert = this.prepare('INSERT INTO identities (token, sealed) VALUES (?, ?)');
-    return clears.map((clear) => {
-      const token = this.ids.token(clear);
-      if (this.ids.isStored(token)) return token;
-      if (known.get(token) === undefined) insert.run(token, this.ids.seal(clear));
-      this.ids.storedInTransaction(token);
-      return token;
-    });
+  /** Stores an identifier's sealed form under its token, once; returns the token. */
+  remember(clear: string): string {
+    const token = this.ids.token(clear);
+    if (this.ids.isStored(token)) return token;
+    if (this.prepare('SELECT 1 FROM identities WHERE token = ?').get(token) === undefined) {
+      this.prepare('INSERT INTO identities (token, sealed) VALUES (?, ?)').run(token, this.ids.seal(clear));
+    }
+    this.ids.storedInTransaction(token);
+    return token;
   }
 
   subjectsOfPassports(keys: readonly string[]): Map<string, string> {
@@ -425,7 +423,7 @@ class SqliteStore implements Store {
         const statement = w.prepare(
           'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
         );
-        const tokens = w.remember(subjects.map((s) => s.key));
+        const tokens = subjects.map((s) => w.remember(s.key));
         subjects.forEach((s, i) => statement.run(tokens[i] ?? '', s.scheme, s.kind, s.region ?? null));
       },
       putRelations: async (relations) => {
@@ -433,8 +431,7 @@ class SqliteStore implements Store {
           'INSERT INTO relations (organisation, person, role, from_ms, until_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (person, organisation, role, from_ms) DO UPDATE SET until_ms = excluded.until_ms',
         );
         for (const r of relations) {
-          const [organisation = '', person = ''] = w.remember([r.organisation, r.person]);
-          statement.run(organisation, person, r.role, r.fromMs, r.untilMs ?? null);
+          statement.run(w.remember(r.organisation), w.remember(r.person), r.role, r.fromMs, r.untilMs ?? null);
         }
       },
       insertRecords: async (records) => {
@@ -445,7 +442,7 @@ class SqliteStore implements Store {
             row = insertRecord.get(
               draft.agency,
               draft.agencyRef,
-              w.remember([draft.subject])[0] ?? '',
+              w.remember(draft.subject),
               draft.code,
               draft.effectiveAtMs,
               recordedAtMs,
@@ -472,7 +469,7 @@ class SqliteStore implements Store {
         return stored;
       },
       putDerivations: async (derivations) => {
-        const subjects = w.remember(derivations.map((d) => d.subject));
+        const subjects = derivations.map((d) => w.remember(d.subject));
         for (const part of chunks(subjects, keysPerQueryMax)) {
           w.prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
         }
@@ -503,7 +500,7 @@ class SqliteStore implements Store {
           'INSERT INTO notices (subject, kind, adverse, record_id, created_at_ms, body) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
         );
         return notices.map((n) => {
-          const subject = w.remember([n.subject])[0] ?? '';
+          const subject = w.remember(n.subject);
           const body = JSON.stringify({ ...n, subject: '' });
           const row = statement.get(subject, n.kind, n.adverse ? 1 : 0, n.recordId, createdAtMs, body);
           return { ...n, id: num(row?.id), createdAtMs };
@@ -549,7 +546,7 @@ class SqliteStore implements Store {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
           )
           .get(
-            w.remember([r.subject])[0] ?? '',
+            w.remember(r.subject),
             r.recordId,
             r.list ?? null,
             r.appliedAtMs,
@@ -592,8 +589,7 @@ class SqliteStore implements Store {
       linkPassports: async (links) => {
         const statement = w.prepare('INSERT INTO passports (passport, subject, linked_at_ms) VALUES (?, ?, ?)');
         for (const l of links) {
-          const [passport = '', subject = ''] = w.remember([l.passport, l.subject]);
-          statement.run(passport, subject, l.linkedAtMs);
+          statement.run(w.remember(l.passport), w.remember(l.subject), l.linkedAtMs);
         }
       },
       subjectsOfPassports: async (keys) => w.subjectsOfPassports(keys),
@@ -610,10 +606,10 @@ class SqliteStore implements Store {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
           )
           .get(
-            w.remember([o.subject])[0] ?? '',
+            w.remember(o.subject),
             o.recordId,
             o.filedAtMs,
-            w.remember([o.filedBy])[0] ?? '',
+            w.remember(o.filedBy),
             o.grounds,
             o.windowClosesAtMs,
             o.reviewDueAtMs,
