@@ -54,6 +54,14 @@ module.exports = {
       to: { path: '^src/(http|cli|web)/' },
     },
     {
+      name: 'web-talks-to-http',
+      comment:
+        'src/web (the browser app) reaches the service only over HTTP; it may share the pure core (identifier checks, limits) and nothing else of src.',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { path: '^src/', pathNot: ['^src/web/', '^src/core/'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

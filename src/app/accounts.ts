@@ -9,7 +9,7 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { passwordLengthMax, passwordLengthMin, sessionTtlMs } from '../core/constants.ts';
 import { parseSubjectId } from '../core/identifiers.ts';
-import { fail, ok, type Result } from '../core/result.ts';
+import { assert, fail, ok, type Result } from '../core/result.ts';
 import type { AccountRecord, TokenRecord } from '../store/ports.ts';
 import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
@@ -58,6 +58,13 @@ function loginKey(context: AppContext, login: string): Result<string> {
   return ok(text.toLowerCase());
 }
 
+/** The canonical text of a subject's identifier given as a login. */
+function parsedLogin(login: string): string {
+  const subject = parseSubjectId(login.trim());
+  assert(subject.ok, 'a subject account was validated before');
+  return subject.value.key;
+}
+
 export async function createAccount(
   context: AppContext,
   request: {
@@ -92,6 +99,8 @@ export async function createAccount(
   return context.store.transaction(async (tx) => {
     if (!(await tx.insertAccount(account)))
       return fail<{ login: string }>('login_taken', 'this login is taken', 'login');
+    // A subject's session names its subject back to it (GET /v1/session): keep the identifier, sealed.
+    if (account.role === 'subject') await tx.rememberIdentity(parsedLogin(request.login));
     const event = {
       atMs: options.nowMs,
       kind: 'account.created',

@@ -227,7 +227,7 @@ export const demoAccountsFileOf = (db: string) => `${db}.accounts`;
  * only; demo only) so that every `npm start` can show them. The subject is the first court defaulter suggested.
  */
 async function makeDemoAccounts(context: AppContext, db: string, nowMs: number): Promise<void> {
-  const [defaulter] = await exampleSubjects(context, nowMs);
+  const defaulter = (await recentDefaulter(context, nowMs)) ?? (await exampleSubjects(context, nowMs))[0];
   const wanted = [
     { login: 'admin', role: 'admin', name: 'admin' },
     { login: 'reviewer', role: 'reviewer', name: 'reviewer-1' },
@@ -281,6 +281,34 @@ const isResident = (key: string) => {
   const id = parseSubjectId(key);
   return id.ok && id.value.scheme === 'resident_id';
 };
+
+/**
+ * The resident listed on the court defaulter list most recently, by one record: the demo subject's account, so
+ * that someone trying the portal can still object (the window runs 15 days from the notice) and an overturn
+ * ends the listing.
+ */
+async function recentDefaulter(context: AppContext, atMs: number): Promise<{ subject: string } | undefined> {
+  const list = 'court-defaulters';
+  if (!context.catalogs.list(list)) return undefined;
+  const listings = new Map<string, { count: number; startMs: number }>();
+  for (let after: string | undefined, pages = 0; pages < 50; pages++) {
+    const members = await context.store.listMembers(list, atMs, listMembersPageMax, after);
+    for (const m of members) {
+      if (!isResident(m.subject)) continue;
+      const seen = listings.get(m.subject);
+      listings.set(m.subject, { count: (seen?.count ?? 0) + 1, startMs: Math.max(seen?.startMs ?? 0, m.startMs) });
+    }
+    if (members.length < listMembersPageMax) break;
+    after = members.at(-1)?.subject;
+  }
+  let best: { subject: string; startMs: number } | undefined;
+  for (const [subject, { count, startMs }] of listings) {
+    if (count !== 1) continue;
+    if (best === undefined || startMs > best.startMs || (startMs === best.startMs && subject < best.subject))
+      best = { subject, startMs };
+  }
+  return best;
+}
 
 /** A few subjects worth a look: the first current members of some lists, by kind. */
 async function exampleSubjects(

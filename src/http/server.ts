@@ -34,6 +34,7 @@ import { redact } from './redact.ts';
 import type { Service } from './service.ts';
 import { subjectRoutes } from './subjects/routes.ts';
 import { tokenRoutes } from './tokens/routes.ts';
+import { registerWeb } from './web.ts';
 
 export interface ServerOptions {
   /** A pino destination for the logs (tests read them); default stdout. false: no logs. */
@@ -166,7 +167,9 @@ export async function buildServer(service: Service, options: ServerOptions = {})
     if (status < 500) request.log.info({ status, code: body.error.code }, 'request refused');
     void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
   });
+  const webPage = await registerWeb(app);
   app.setNotFoundHandler((request, reply) => {
+    if (webPage(request, reply)) return;
     void reply
       .code(404)
       .send(errorBody('route_not_found', redact(`no route ${request.method} ${request.url.split('?')[0] ?? ''}`)));

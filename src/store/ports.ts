@@ -203,6 +203,8 @@ export interface StoreTransaction {
   insertCatalogVersion(version: CatalogVersion): Promise<void>;
   putAgencies(agencies: readonly Agency[]): Promise<void>;
   putSubjects(subjects: readonly SubjectId[]): Promise<void>;
+  /** Keeps an identifier (sealed) under its lookup token, so that identifierOf finds it: a subject's account. */
+  rememberIdentity(identifier: string): Promise<void>;
   putRelations(relations: readonly Relation[]): Promise<void>;
   /** Stores records in order and returns them with their ids. */
   insertRecords(
@@ -260,6 +262,8 @@ export interface Store {
   catalogVersions(): Promise<CatalogVersion[]>;
   agencies(): Promise<Agency[]>;
   subject(key: string): Promise<SubjectId | undefined>;
+  /** The identifier behind a lookup token, if the store keeps it (a subject's session names its subject so). */
+  identifierOf(token: string): Promise<string | undefined>;
   recordsOf(subject: string): Promise<RecordFact[]>;
   derivation(subject: string): Promise<Derivation | undefined>;
   /** Relations naming this person, and those of these organisations. */

@@ -98,7 +98,8 @@ describe('sessions', () => {
     assert.equal(cookie.maxAge, sessionTtlMs / 1000);
     assert.equal(typeof csrf, 'string');
     const who = await send('GET', '/v1/session', { cookie: cookie.value });
-    assert.deepEqual(who.json, { role: 'reviewer', name: 'rita', scope: [] });
+    // A reloaded page learns the CSRF token again from the session itself.
+    assert.deepEqual(who.json, { role: 'reviewer', name: 'rita', scope: [], csrfToken: csrf });
     // The session is a reviewer: staff routes answer, an administrator's do not.
     assert.equal((await send('GET', '/v1/objections', { cookie: cookie.value })).status, 200);
     const tokens = await send('GET', '/v1/tokens', { cookie: cookie.value });
@@ -136,11 +137,19 @@ describe('sessions', () => {
   });
 
   test("a subject's session reads its own notices and no one else's", async () => {
-    const { answer, cookie } = await logIn(ids.defaulter.toLowerCase());
+    const { answer, cookie, csrf } = await logIn(ids.defaulter.toLowerCase());
     assert.equal(answer.status, 201, JSON.stringify(answer.json));
+    assert.equal((answer.json as { subject?: string }).subject, ids.defaulter, 'the login names its subject');
     assert.ok(cookie);
     const who = await send('GET', '/v1/session', { cookie: cookie.value });
-    assert.deepEqual(who.json, { role: 'subject', name: testKeys.lookup(ids.defaulter), scope: [] });
+    // The session names its subject back to it (the identifier is kept sealed beside the account).
+    assert.deepEqual(who.json, {
+      role: 'subject',
+      name: testKeys.lookup(ids.defaulter),
+      scope: [],
+      subject: ids.defaulter,
+      csrfToken: csrf,
+    });
     assert.equal((await send('GET', `/v1/subjects/${ids.defaulter}/notices`, { cookie: cookie.value })).status, 200);
     const other = await send('GET', `/v1/subjects/${ids.defaulter2}/notices`, { cookie: cookie.value });
     assert.equal(codeOf(other.json), 'not_your_data');

@@ -308,6 +308,26 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           );
         }));
 
+      it('keeps an identity without a subject, and names it back from its lookup token only', () =>
+        withStore(async (store) => {
+          assert.equal(await store.identifierOf(token(person(7).key)), undefined);
+          await store.transaction((tx) => tx.rememberIdentity(person(7).key));
+          await store.transaction((tx) => tx.rememberIdentity(person(7).key));
+          assert.equal(await store.identifierOf(token(person(7).key)), person(7).key);
+          // Kept as an identity, not as a subject of the register: it counts nowhere.
+          assert.equal(await store.subject(person(7).key), undefined);
+          assert.deepEqual((await store.summary()).subjectsByKind, {});
+          assert.equal(await store.identifierOf('not-a-token'), undefined);
+          // A rolled-back transaction keeps nothing.
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.rememberIdentity(person(8).key);
+              throw new Error('roll back');
+            }),
+          );
+          assert.equal(await store.identifierOf(token(person(8).key)), undefined);
+        }));
+
       it('puts subjects idempotently and reads each back as given', () =>
         withStore(async (store) => {
           const subjects = [person(1), person(2), organisation(1), government(1), visitor];

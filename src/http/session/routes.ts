@@ -6,13 +6,14 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { logIn, logOut } from '../../app/accounts.ts';
+import { csrfTokenOf, logIn, logOut } from '../../app/accounts.ts';
+import { parseSubjectId } from '../../core/identifiers.ts';
 import { tokenRoles } from '../../app/tokens.ts';
 import { passwordLengthMax, sessionTtlMs } from '../../core/constants.ts';
 import { isoFromMs } from '../../core/time.ts';
 import { principalOf, sessionCookie } from '../auth.ts';
 import { fromProblem, HttpError } from '../errors.ts';
-import { errors, isoInstant } from '../schema.ts';
+import { errors, isoInstant, subjectText } from '../schema.ts';
 import type { Service } from '../service.ts';
 
 /** Login attempts per address per minute: enough for people, too few for guessing. */
@@ -22,6 +23,8 @@ const sessionBody = z.object({
   role: z.enum(tokenRoles),
   name: z.string().describe('the agency id, a label, or for a subject its lookup token'),
   scope: z.array(z.string()),
+  subject: subjectText.optional().describe("a subject's session: its identifier"),
+  csrfToken: z.string().optional().describe('a session: send it as x-csrf-token with every change'),
 });
 
 export function sessionRoutes(app: FastifyInstance, service: Service): void {
@@ -63,10 +66,12 @@ export function sessionRoutes(app: FastifyInstance, service: Service): void {
       setCookie(reply, session.value.token, sessionTtlMs / 1000, request.protocol === 'https');
       reply.code(201);
       const { role, name, scope } = session.value.record;
+      const loggedInAs = parseSubjectId(request.body.login.trim());
       return {
         role,
         name,
         scope: [...scope],
+        ...(role === 'subject' && loggedInAs.ok ? { subject: loggedInAs.value.key } : {}),
         csrfToken: session.value.csrfToken,
         expiresAt: isoFromMs(session.value.record.expiresAtMs ?? nowMs + sessionTtlMs),
       };
@@ -85,7 +90,16 @@ export function sessionRoutes(app: FastifyInstance, service: Service): void {
     },
     async (request) => {
       const { role, name, scope } = principalOf(request);
-      return { role, name, scope: [...scope] };
+      const subject = role === 'subject' ? await context.store.identifierOf(name) : undefined;
+      // A session (not a bearer token) learns its CSRF token again, so a reloaded page can still make changes.
+      const cookie = request.headers.authorization === undefined ? request.cookies[sessionCookie] : undefined;
+      return {
+        role,
+        name,
+        scope: [...scope],
+        ...(subject === undefined ? {} : { subject }),
+        ...(cookie === undefined ? {} : { csrfToken: csrfTokenOf(cookie) }),
+      };
     },
   );
 

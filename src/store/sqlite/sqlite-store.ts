@@ -419,6 +419,9 @@ class SqliteStore implements Store {
         );
         for (const a of agencies) statement.run(a.id, a.kind, a.name['zh-CN'], a.name.en);
       },
+      rememberIdentity: async (identifier) => {
+        w.remember(identifier);
+      },
       putSubjects: async (subjects) => {
         const statement = w.prepare(
           'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
@@ -733,6 +736,14 @@ class SqliteStore implements Store {
   async subject(key: string): Promise<SubjectId | undefined> {
     const row = this.#reader.prepare('SELECT * FROM subjects WHERE key = ?').get(this.#ids.token(key));
     return row === undefined ? undefined : subjectFromRow(row, this.#ids);
+  }
+
+  async identifierOf(token: string): Promise<string | undefined> {
+    // Only what is stored: the caches also know identifiers this process merely computed a token for.
+    const stored =
+      this.#ids.isStored(token) ||
+      this.#reader.prepare('SELECT 1 FROM identities WHERE token = ?').get(token) !== undefined;
+    return stored ? this.#ids.clear(token) : undefined;
   }
 
   async recordsOf(subject: string): Promise<RecordFact[]> {
