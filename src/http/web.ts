@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-export const webRoot = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+/** The built app: dist/web, or another build named by CREDENCE_WEB_ROOT (the browser tests build their own). */
+export const webRoot =
+  process.env.CREDENCE_WEB_ROOT?.replace(/\/?$/, '/') ?? fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 const securityHeaders: Readonly<Record<string, string>> = {
   'content-security-policy':
@@ -28,20 +30,26 @@ export async function registerWeb(
 ): Promise<(request: FastifyRequest, reply: FastifyReply) => boolean> {
   const built = existsSync(`${webRoot}index.html`);
   if (built) {
-    await app.register(fastifyStatic, {
-      root: webRoot,
-      prefix: '/',
-      wildcard: false,
-      index: false,
-      setHeaders(res, path) {
-        if (path.includes('/assets/')) res.header('cache-control', 'public, max-age=31536000, immutable');
-        else res.header('cache-control', 'no-cache');
-        for (const [name, value] of Object.entries(securityHeaders)) res.header(name, value);
-      },
-    });
+    // One wildcard route for the hashed assets; their names change with their content, so they keep for a year.
+    // Registered in a scope under /assets, so the route table names it /assets/* (as Swagger UI's is /docs/*).
+    await app.register(
+      async (assets) =>
+        assets.register(fastifyStatic, {
+          root: `${webRoot}assets`,
+          prefix: '/',
+          index: false,
+          decorateReply: false,
+          setHeaders(res) {
+            res.header('cache-control', 'public, max-age=31536000, immutable');
+            for (const [name, value] of Object.entries(securityHeaders)) res.header(name, value);
+          },
+        }),
+      { prefix: '/assets' },
+    );
   }
-  // Read once: it is small, and the app's every page address answers with it.
+  // Read once: they are small, and the app's every page address answers with index.html.
   const index = built ? readFileSync(`${webRoot}index.html`, 'utf8') : notBuilt;
+  const icon = built ? readFileSync(`${webRoot}favicon.svg`, 'utf8') : undefined;
   const sendIndex = (reply: FastifyReply) =>
     reply
       .code(built ? 200 : 503)
@@ -49,6 +57,13 @@ export async function registerWeb(
       .serializer((payload) => String(payload))
       .send(index);
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) => sendIndex(reply));
+  app.get('/favicon.svg', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) => {
+    if (icon === undefined) return reply.code(404).send({ error: { code: 'not_found', message: 'no icon' } });
+    return reply
+      .headers({ 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' })
+      .serializer((payload) => String(payload))
+      .send(icon);
+  });
   /** For the not-found handler: answers a page address of the app with index.html; false for anything else. */
   return (request, reply) => {
     const path = request.url.split('?')[0] ?? '';

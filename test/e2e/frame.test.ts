@@ -8,7 +8,6 @@ import type { Browser } from 'playwright-core';
 import {
   accessibilityViolations,
   artefacts,
-  ensureWebBuilt,
   launchBrowser,
   logIn,
   openPage,
@@ -22,7 +21,6 @@ let demo: Demo;
 let browser: Browser;
 
 before(async () => {
-  ensureWebBuilt();
   demo = await startDemo();
   browser = await launchBrowser();
 });

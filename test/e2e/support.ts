@@ -1,11 +1,11 @@
 /**
- * End-to-end support: the web app built (rebuilt when src/web is newer than dist/web), a demo city served by the
+ * End-to-end support: the web app built for the test file, a demo city served by the
  * real `credence start` on a free port, and Debian's Chromium driven by playwright-core. Screenshots go to one
  * folder (CREDENCE_E2E_ARTEFACTS, default test-output/e2e), which every test file prints. The server's log lines
  * are kept for the identifier scan that follows `npm test` (test/run.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,28 +17,27 @@ export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const chromiumPath = process.env.CREDENCE_CHROMIUM ?? '/usr/bin/chromium';
 export const artefacts = process.env.CREDENCE_E2E_ARTEFACTS ?? join(root, 'test-output', 'e2e');
 
-function newestMtime(folder: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/web when it is missing or older than its sources, so a test never drives a stale app. */
-export function ensureWebBuilt(): void {
-  const index = join(root, 'dist', 'web', 'index.html');
-  const sources = Math.max(newestMtime(join(root, 'src', 'web')), statSync(join(root, 'vite.config.ts')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+/**
+ * Builds the web app for this test file into a folder of its own (served through CREDENCE_WEB_ROOT), so that test
+ * files never drive a stale build and never pull one from under each other. Same config as dist/web.
+ */
+export function buildWeb(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'credence-e2e-web-'));
   const built = spawnSync(
     process.execPath,
-    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--logLevel',
+      'warn',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+    ],
+    { cwd: root, encoding: 'utf8' },
   );
   if (built.status !== 0) throw new Error(`vite build failed:\n${built.stdout}\n${built.stderr}`);
+  return outDir;
 }
 
 export interface DemoAccount {
@@ -59,11 +58,16 @@ export interface Demo {
 
 /** `credence start` on a new database: the demo city is made, its accounts written, and it is served. */
 export async function startDemo(options: { readonly people?: number } = {}): Promise<Demo> {
+  const web = buildWeb();
   const folder = mkdtempSync(join(tmpdir(), 'credence-e2e-'));
   const db = join(folder, 'credence.db');
   const args = ['src/cli/main.ts', 'start', '--db', db, '--port', '0'];
   if (options.people !== undefined) args.push('--people', String(options.people));
-  const server: ChildProcess = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server: ChildProcess = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CREDENCE_WEB_ROOT: web },
+  });
   let stderr = '';
   let pending = '';
   server.stdout?.on('data', (chunk: Buffer) => {
@@ -112,6 +116,7 @@ export async function startDemo(options: { readonly people?: number } = {}): Pro
       server.kill('SIGTERM');
       await exited;
       rmSync(folder, { recursive: true, force: true });
+      rmSync(web, { recursive: true, force: true });
     },
   };
 }

@@ -13,6 +13,8 @@
  * The finer rules (remit, scope, own records, revocation) are in authorization-rules.test.ts.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -26,6 +28,7 @@ import {
   type Harness,
   type Method,
 } from './support.ts';
+import { webRoot } from '../../src/http/web.ts';
 
 type Role = 'agency' | 'service-point' | 'reviewer' | 'admin';
 /** Roles a route may allow: a subject token too, whose cells are in authorization-subject.test.ts. */
@@ -81,10 +84,23 @@ const docsRoutes: readonly RouteCase[] = [
     access: 'public',
     allowedStatus: 200,
   },
-  { method: 'GET', route: '/docs/*', url: '/docs/static/swagger-ui.css', access: 'public', allowedStatus: 200 },
+  { method: 'GET', route: '/docs/static/*', url: '/docs/static/swagger-ui.css', access: 'public', allowedStatus: 200 },
 ];
 
+/** The web app's routes (src/http/web.ts), hidden from the OpenAPI document: its page, its icon, its assets. */
+function webRoutes(): RouteCase[] {
+  const assets = join(webRoot, 'assets');
+  assert.ok(existsSync(assets), `no web app build in ${webRoot}: run npm run build:web (npm ci does it)`);
+  const asset = readdirSync(assets).find((name) => name.endsWith('.css'));
+  return [
+    { method: 'GET', route: '/', url: '/', access: 'public', allowedStatus: 200 },
+    { method: 'GET', route: '/favicon.svg', url: '/favicon.svg', access: 'public', allowedStatus: 200 },
+    { method: 'GET', route: '/assets/*', url: `/assets/${asset ?? ''}`, access: 'public', allowedStatus: 200 },
+  ];
+}
+
 const routes: readonly RouteCase[] = [
+  ...webRoutes(),
   { method: 'GET', route: '/healthz', url: '/healthz', access: 'public', allowedStatus: 200 },
   { method: 'GET', route: '/metrics', url: '/metrics', access: 'public', allowedStatus: 200 },
   { method: 'GET', route: '/openapi.json', url: '/openapi.json', access: 'public', allowedStatus: 200 },
@@ -481,7 +497,7 @@ function fastifyPath(openApiPath: string): string {
 function routeTableOf(app: FastifyInstance): string[] {
   const found: string[] = [];
   const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+  for (const line of app.printRoutes().split('\n')) {
     const match = /^((?:│ {3}| {4})*)(?:├── |└── )(\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!match) continue;
     const depth = (match[1] ?? '').length / 4;
@@ -509,7 +525,10 @@ describe('around the matrix', () => {
     const missing = documented.filter((op) => !listed.has(op));
     assert.deepEqual(missing, [], `the authorisation matrix does not list: ${missing.join('; ')}`);
     // Rows for documented-looking paths the service no longer documents are stale; hidden routes are checked below.
-    const hidden = new Set(['GET /openapi.json', ...docsRoutes.map((r) => `${r.method} ${r.route}`)]);
+    const hidden = new Set([
+      'GET /openapi.json',
+      ...[...docsRoutes, ...webRoutes()].map((r) => `${r.method} ${r.route}`),
+    ]);
     const stale = [...listed].filter((op) => !hidden.has(op) && !documented.includes(op));
     assert.deepEqual(stale, [], `the matrix lists operations the OpenAPI document does not: ${stale.join('; ')}`);
   });
