@@ -14,7 +14,7 @@ import { objectionNotice } from '../core/notices.ts';
 import type { RecordFact } from '../core/record.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { isoFromMs } from '../core/time.ts';
-import type { Objection, StoreTransaction } from '../store/ports.ts';
+import type { Notice, Objection, StoreTransaction } from '../store/ports.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
 import { rederive, retractWithin } from './records.ts';
 import { tellAndAudit } from './steps.ts';
@@ -31,6 +31,37 @@ interface Governing {
 function governing(context: AppContext, subject: SubjectId, record: RecordFact): Governing[] {
   const judged = context.catalogs.judge(record.code, subject.kind, record.effectiveAtMs);
   return judged.ok ? judged.value.map(({ version, rule }) => ({ version, rule })) : [];
+}
+
+/** When the window to object to a record closes, and from what it runs. */
+export interface ObjectionWindow {
+  /** The longest window of the schemes that judged the record. */
+  readonly days: number;
+  /** When the subject was told: the first notice of the record's effects, else its recording. */
+  readonly toldAtMs: number;
+  readonly closesAtMs: number;
+}
+
+/**
+ * The window to object to a record. Each scheme declares its own; a record judged under several gets the most
+ * generous. It runs from the first notice of the record's effects (when the subject was told), else from when it
+ * was recorded; notices about objections themselves do not count: they cannot reopen a window. Undefined for a
+ * record no rule judged (a retraction, an approved repair).
+ */
+export function objectionWindow(
+  rules: readonly { readonly version: CatalogVersion }[],
+  record: Pick<RecordFact, 'recordedAtMs'>,
+  notices: readonly Pick<Notice, 'kind' | 'createdAtMs'>[],
+): ObjectionWindow | undefined {
+  if (rules.length === 0) return undefined;
+  const days = Math.max(...rules.map((g) => g.version.catalog.scheme.objectionWindowDays));
+  let toldAtMs: number | undefined;
+  for (const n of notices) {
+    if (n.kind.startsWith('objection.')) continue;
+    if (toldAtMs === undefined || n.createdAtMs < toldAtMs) toldAtMs = n.createdAtMs;
+  }
+  toldAtMs ??= record.recordedAtMs;
+  return { days, toldAtMs, closesAtMs: toldAtMs + days * dayMs };
 }
 
 async function calendarFor(context: AppContext, jurisdiction: string): Promise<WorkingCalendar> {
@@ -98,20 +129,15 @@ export async function fileObjection(
         );
     }
     const rules = governing(context, subject, record);
-    // Each scheme declares its own window and deadline; a record judged under several gets the most generous.
-    const windowDays = Math.max(...rules.map((g) => g.version.catalog.scheme.objectionWindowDays));
+    // Each scheme declares its own deadline; a record judged under several gets the most generous.
     const reviewDays = Math.max(...rules.map((g) => g.version.catalog.scheme.objectionReviewWorkingDays));
-    if (rules.length === 0) throw new Error(`record ${record.id} has no rule in force`);
-    // The window runs from the first notice of the record's effects (when the subject was told), else from when
-    // it was recorded.
-    // Notices about objections themselves do not count: they cannot reopen a window.
-    const notices = (await tx.noticesOfRecord(subject.key, record.id)).filter((n) => !n.kind.startsWith('objection.'));
-    const toldAtMs = notices[0]?.createdAtMs ?? record.recordedAtMs;
-    const windowClosesAtMs = toldAtMs + windowDays * dayMs;
+    const period = objectionWindow(rules, record, await tx.noticesOfRecord(subject.key, record.id));
+    if (period === undefined) throw new Error(`record ${record.id} has no rule in force`);
+    const windowClosesAtMs = period.closesAtMs;
     if (options.nowMs >= windowClosesAtMs) {
       return fail(
         'objection_window_closed',
-        `the window to object to record ${record.id} closed at ${isoFromMs(windowClosesAtMs)} (${windowDays} days from the notice of ${isoFromMs(toldAtMs)})`,
+        `the window to object to record ${record.id} closed at ${isoFromMs(windowClosesAtMs)} (${period.days} days from the notice of ${isoFromMs(period.toldAtMs)})`,
         'recordId',
       );
     }

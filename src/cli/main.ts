@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { listMembersPageMax, webhookTimeoutMs } from '../core/constants.ts';
-import { maskSubjectKey, parseSubjectId } from '../core/identifiers.ts';
+import { maskSubjectKey, parseSubjectId, residentIdCheckCharacter } from '../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../core/time.ts';
 import { publishCatalog } from '../app/catalogs.ts';
 import { createAccount } from '../app/accounts.ts';
@@ -27,6 +27,7 @@ import { notifyExpiries } from '../app/expiries.ts';
 import { decideObjection, fileObjection } from '../app/objections.ts';
 import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
+import { submitRecords } from '../app/records.ts';
 import { summarize } from '../app/summary.ts';
 import { DatabaseFormatError, DatabaseMissingError, KeysMismatchError, type Store } from '../store/ports.ts';
 import { databaseMissing, openSqliteStore } from '../store/sqlite/sqlite-store.ts';
@@ -227,7 +228,7 @@ export const demoAccountsFileOf = (db: string) => `${db}.accounts`;
  * only; demo only) so that every `npm start` can show them. The subject is the first court defaulter suggested.
  */
 async function makeDemoAccounts(context: AppContext, db: string, nowMs: number): Promise<void> {
-  const defaulter = (await recentDefaulter(context, nowMs)) ?? (await exampleSubjects(context, nowMs))[0];
+  const defaulter = (await listDemoSubject(context, nowMs)) ?? (await exampleSubjects(context, nowMs))[0];
   const wanted = [
     { login: 'admin', role: 'admin', name: 'admin' },
     { login: 'reviewer', role: 'reviewer', name: 'reviewer-1' },
@@ -260,7 +261,7 @@ function demoAccountsText(db: string): string {
     password: string;
   }[];
   return [
-    `Demo accounts (POST /v1/session {"login", "password"}; demo only, kept in ${demoAccountsFileOf(db)}):`,
+    `Demo accounts (log in at /login, or POST /v1/session {"login", "password"}; demo only, kept in ${demoAccountsFileOf(db)}):`,
     ...accounts.map((a) => `  ${a.role.padEnd(13)} ${a.login.padEnd(20)} ${a.password}`),
     '',
   ].join('\n');
@@ -283,31 +284,30 @@ const isResident = (key: string) => {
 };
 
 /**
- * The resident listed on the court defaulter list most recently, by one record: the demo subject's account, so
- * that someone trying the portal can still object (the window runs 15 days from the notice) and an overturn
- * ends the listing.
+ * The demo subject's account is a resident the court lists at the command's instant (an hour before it), by one
+ * record: the demo's own year ends on a fixed date, and someone trying the portal must still be able to object
+ * (the window runs 15 days from the notice), and an overturn must end the listing. The same instant gives the
+ * same record.
  */
-async function recentDefaulter(context: AppContext, atMs: number): Promise<{ subject: string } | undefined> {
-  const list = 'court-defaulters';
-  if (!context.catalogs.list(list)) return undefined;
-  const listings = new Map<string, { count: number; startMs: number }>();
-  for (let after: string | undefined, pages = 0; pages < 50; pages++) {
-    const members = await context.store.listMembers(list, atMs, listMembersPageMax, after);
-    for (const m of members) {
-      if (!isResident(m.subject)) continue;
-      const seen = listings.get(m.subject);
-      listings.set(m.subject, { count: (seen?.count ?? 0) + 1, startMs: Math.max(seen?.startMs ?? 0, m.startMs) });
-    }
-    if (members.length < listMembersPageMax) break;
-    after = members.at(-1)?.subject;
-  }
-  let best: { subject: string; startMs: number } | undefined;
-  for (const [subject, { count, startMs }] of listings) {
-    if (count !== 1) continue;
-    if (best === undefined || startMs > best.startMs || (startMs === best.startMs && subject < best.subject))
-      best = { subject, startMs };
-  }
-  return best;
+async function listDemoSubject(context: AppContext, nowMs: number): Promise<{ subject: string } | undefined> {
+  if (!context.catalogs.list('court-defaulters')) return undefined;
+  const first17 = '11010519850505123';
+  const subject = `${first17}${residentIdCheckCharacter(first17)}`;
+  const result = await submitRecords(
+    context,
+    [
+      {
+        agency: 'city-court',
+        agencyRef: 'city-court-demo-portal',
+        subject,
+        code: 'court.defaulter.refuses',
+        effectiveAt: isoFromMs(nowMs - 3_600_000),
+        evidence: 'city-court/doc/demo-portal',
+      },
+    ],
+    { nowMs },
+  );
+  return result.results[0]?.status === 'rejected' ? undefined : { subject };
 }
 
 /** A few subjects worth a look: the first current members of some lists, by kind. */
@@ -366,6 +366,7 @@ async function serve(values: Options, host: string, port: number, showDemoAccoun
   process.stderr.write(
     [
       `Credence serves ${String(values.db)} at ${url}`,
+      `  Web app: ${url}/ (public register; log in for the portal and the consoles)`,
       `  API docs: ${url}/docs   OpenAPI: ${url}/openapi.json   health: ${url}/healthz   metrics: ${url}/metrics`,
       `  Get a token (in another terminal):`,
       `    npm run -s credence -- tokens create --role service-point --name desk-1 --scope travel.flight,travel.rail.g_series`,

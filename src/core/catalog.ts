@@ -356,9 +356,15 @@ export function validateCatalog(catalog: CatalogDraft): Result<CatalogDraft> {
   return ok(catalog);
 }
 
-/** The version of one scheme in force at an instant: the newest whose effectiveFrom has come. */
-export function versionInForce(versions: readonly CatalogVersion[], atMs: number): CatalogVersion | undefined {
-  let found: CatalogVersion | undefined;
+/**
+ * The version of one scheme in force at an instant: the newest whose effectiveFrom has come (a later effective
+ * date, then a higher number). Generic, so the web app applies the same rule to the versions it lists.
+ */
+export function versionInForce<V extends Pick<CatalogVersion, 'version' | 'effectiveFromMs'>>(
+  versions: readonly V[],
+  atMs: number,
+): V | undefined {
+  let found: V | undefined;
   for (const v of versions) {
     if (
       v.effectiveFromMs <= atMs &&

@@ -77,3 +77,22 @@ export const sessionTtlMs = 8 * 60 * 60 * 1000;
 /** Password lengths for accounts (NIST SP 800-63B: at least 8; we ask 12, and allow pass phrases). */
 export const passwordLengthMin = 12;
 export const passwordLengthMax = 256;
+
+/** The public statistics' members per list over time: one count per month (UTC), this many months back. */
+export const statisticsMonthsCount = 12;
+/**
+ * A public list page filtered by rule code reads at most this many members before it answers (with a next token
+ * when it stopped early), so that a rare code on a long list costs a bounded read per request.
+ */
+export const publicListFilterScanMax = 10_000;
+
+/** A subject's standing history (GET /v1/subjects/{subject}/history): the default stretch, and the longest asked. */
+export const standingHistoryDaysDefault = 730;
+export const standingHistoryDaysMax = 3650;
+/** A password the service makes for a new account (POST /v1/accounts without one): random bytes, base64url. */
+export const generatedPasswordBytes = 18;
+/**
+ * The agency console's bulk upload sends a file's records in batches of this many (at most recordsPerBatchMax), so
+ * that its progress bar moves and a failed request loses little.
+ */
+export const recordsPerUploadBatchMax = 1_000;

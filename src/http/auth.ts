@@ -3,13 +3,15 @@
  * or a list of roles); the onRequest hook authenticates the bearer token and enforces that list, with a clear 401
  * (no or bad token) or 403 (wrong role). The finer rules, also here: an agency submits only rule codes in its
  * remit and scope and reads only its own records; a service point asks only about the actions in its scope; a
- * subject token reaches only routes about its own subject.
+ * subject token reaches only routes about its own subject, or about an organisation the person it names is
+ * recorded for now (legal representative, responsible manager), and files only in its own name.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { csrfTokenOf } from '../app/accounts.ts';
 import type { CatalogSet } from '../core/catalog-set.ts';
-import { parseSubjectId } from '../core/identifiers.ts';
+import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
+import type { Relation } from '../core/standing.ts';
 import type { Principal, TokenAuthority } from '../app/tokens.ts';
 import type { TokenRole } from '../store/ports.ts';
 import { forbidden, unauthorized } from './errors.ts';
@@ -26,13 +28,24 @@ declare module 'fastify' {
 }
 
 export const staff: readonly TokenRole[] = ['reviewer', 'admin'];
+
 /** Staff, or the subject the route names (a subject token reads and acts on its own data only). */
 export const staffOrSelf: readonly TokenRole[] = ['reviewer', 'admin', 'subject'];
 
+/** Where the representative rule reads an organisation's recorded relations, and the time. */
+export interface RepresentationSource {
+  relationsOfOrganisation(organisation: string): Promise<readonly Relation[]>;
+  nowMs(): number;
+}
+/**
+ * The hooks. `representation` lets a person's subject token through to the routes of an organisation it is
+ * recorded for now (an organisation's data is seen by the representatives registered for it).
+ */
 export function registerAuth(
   app: FastifyInstance,
   tokens: TokenAuthority,
   keys: { lookup(text: string): string },
+  representation: RepresentationSource,
 ): void {
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
@@ -72,18 +85,52 @@ export function registerAuth(
     }
     // A subject token reaches routes about its own subject (and those about itself: who am I, log out).
     if (principal.value.role === 'subject' && request.routeOptions.url?.includes(':subject') === true)
-      checkOwnSubject(request, principal.value, keys);
+      await checkOwnSubject(request, principal.value, keys, representation);
     request.principal = principal.value;
+  });
+  // A subject token files in its own name: an objection's filedBy, if given, is the person the token names.
+  app.addHook('preHandler', async (request) => {
+    if (request.principal?.role !== 'subject') return;
+    const filedBy = (request.body as { filedBy?: unknown } | undefined)?.filedBy;
+    if (filedBy === undefined) return;
+    const filer = typeof filedBy === 'string' ? parseSubjectId(filedBy) : undefined;
+    if (filer === undefined || !filer.ok || keys.lookup(filer.value.key) !== request.principal.name)
+      throw forbidden('not_your_data', 'a subject token files in its own name only', 'filedBy');
   });
 }
 
-/** A subject token names its subject by lookup token; the route's subject must be that one. */
-function checkOwnSubject(request: FastifyRequest, principal: Principal, keys: { lookup(text: string): string }) {
+/**
+ * A subject token names its subject by lookup token; the route's subject must be that one, or an organisation
+ * with a relation to that person in force now.
+ */
+async function checkOwnSubject(
+  request: FastifyRequest,
+  principal: Principal,
+  keys: { lookup(text: string): string },
+  source: RepresentationSource,
+) {
   const named = (request.params as { subject?: unknown } | undefined)?.subject;
   const subject = typeof named === 'string' ? parseSubjectId(named) : undefined;
-  if (subject === undefined || !subject.ok || keys.lookup(subject.value.key) !== principal.name) {
-    throw forbidden('not_your_data', 'a subject token reads and acts on its own subject only');
-  }
+  if (subject?.ok === true && keys.lookup(subject.value.key) === principal.name) return;
+  if (subject?.ok === true && (await represents(source, keys, principal.name, subject.value))) return;
+  throw forbidden(
+    'not_your_data',
+    'a subject token reads and acts on its own subject only, or on an organisation it is recorded for now',
+  );
+}
+
+async function represents(
+  source: RepresentationSource,
+  keys: { lookup(text: string): string },
+  personToken: string,
+  organisation: SubjectId,
+): Promise<boolean> {
+  if (organisation.kind === 'person') return false;
+  const nowMs = source.nowMs();
+  const relations = await source.relationsOfOrganisation(organisation.key);
+  return relations.some(
+    (r) => keys.lookup(r.person) === personToken && r.fromMs <= nowMs && (r.untilMs === undefined || nowMs < r.untilMs),
+  );
 }
 
 export const sessionCookie = 'credence_session';

@@ -1,6 +1,6 @@
 /** Model -> JSON for responses shared by several resources: instants as ISO 8601 text. */
 import type { DecisionReason } from '../core/decide.ts';
-import type { Listing } from '../core/derive.ts';
+import type { Listing, PointsEntry } from '../core/derive.ts';
 import type { RecordFact } from '../core/record.ts';
 import type { AppliedMeasure, Standing } from '../core/standing.ts';
 import { isoFromMs } from '../core/time.ts';
@@ -65,6 +65,19 @@ export function presentListing(l: Listing) {
   };
 }
 
+/** A points entry's count and span (the standing and the explanation add what names it). */
+export function presentEntry(e: PointsEntry) {
+  return {
+    version: e.version,
+    points: e.points,
+    pointsRule: e.pointsRule,
+    multiplier: e.multiplier,
+    capped: e.capped,
+    from: isoFromMs(e.fromMs),
+    until: isoFromMs(e.untilMs),
+  };
+}
+
 function presentMeasure(m: AppliedMeasure) {
   return {
     measure: m.measure,
@@ -104,17 +117,7 @@ export function presentStanding(s: Standing) {
             },
           }
         : {}),
-      entries: scheme.entries.map((e) => ({
-        recordId: e.recordId,
-        code: e.code,
-        version: e.version,
-        points: e.points,
-        pointsRule: e.pointsRule,
-        multiplier: e.multiplier,
-        capped: e.capped,
-        from: isoFromMs(e.fromMs),
-        until: isoFromMs(e.untilMs),
-      })),
+      entries: scheme.entries.map((e) => ({ recordId: e.recordId, code: e.code, ...presentEntry(e) })),
       listings: scheme.listings.map(presentListing),
     })),
     measures: s.measures.map(presentMeasure),

@@ -16,6 +16,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { httpBodyBytesMax, rateLimitsPerMinute } from '../core/constants.ts';
+import { accountRoutes } from './accounts/routes.ts';
+import { agencyRoutes } from './agencies/routes.ts';
 import { auditRoutes } from './audit/routes.ts';
 import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
@@ -190,7 +192,10 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   });
 
   await app.register(fastifyCookie);
-  registerAuth(app, service.tokens, service.context.keys);
+  registerAuth(app, service.tokens, service.context.keys, {
+    relationsOfOrganisation: (organisation) => service.context.store.relationsOfOrganisation(organisation),
+    nowMs: service.clock,
+  });
   await registerRateLimits(app, options.rateLimits ?? rateLimitsPerMinute);
 
   await app.register(fastifySwagger, {
@@ -262,6 +267,8 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   publicRoutes(app, service);
   repairRoutes(app, service);
   sessionRoutes(app, service);
+  accountRoutes(app, service);
+  agencyRoutes(app, service);
   await app.ready();
   return app;
 }

@@ -273,6 +273,8 @@ export interface Store {
   recordsOfAgency(agency: string, limit: number, beforeId?: number): Promise<RecordFact[]>;
   tokens(): Promise<TokenRecord[]>;
   account(login: string): Promise<AccountRecord | undefined>;
+  /** Every account, oldest first (then by login): for the administrator's list. */
+  accounts(): Promise<AccountRecord[]>;
   calendar(jurisdiction: string): Promise<CalendarRecord | undefined>;
   objection(id: number): Promise<Objection | undefined>;
   /** Objections by status (all if none), oldest review deadline first; `dueBeforeMs` keeps the overdue ones. */
@@ -291,6 +293,8 @@ export interface Store {
     readonly dueBeforeMs?: number;
     readonly limit: number;
   }): Promise<Repair[]>;
+  /** A subject's repair applications, oldest first (the portal follows them). */
+  repairsOf(subject: string): Promise<Repair[]>;
   /** Pending deliveries on a channel that are due, oldest first, with their notices. */
   dueDeliveries(channel: string, nowMs: number, limit: number): Promise<{ delivery: NoticeDelivery; notice: Notice }[]>;
   deliveries(channel: string, status: DeliveryStatus, limit: number): Promise<NoticeDelivery[]>;
@@ -310,6 +314,14 @@ export interface Store {
   /** Records in force (not retractions, not retracted) per rule code and month (YYYY-MM, UTC) of effectiveAt. */
   recordsPerRuleMonth(): Promise<{ readonly code: string; readonly month: string; readonly records: number }[]>;
   countListMembers(atMs: number): Promise<Map<string, number>>;
+  /**
+   * For each instant: how many subjects had a listing on the list active at `atMs` that started after
+   * `startedAfterMs` (a publication period still running then); a subject with several such listings counts once.
+   */
+  countListMembersAt(
+    list: string,
+    instants: readonly { readonly atMs: number; readonly startedAfterMs: number }[],
+  ): Promise<number[]>;
   summary(): Promise<StoreSummary>;
   /** Every subject with its kind, in pages, in the order of their lookup tokens: for summaries and index loading. */
   scanSubjects(pageSize: number): AsyncIterable<SubjectId[]>;

@@ -204,6 +204,34 @@ const routes: readonly RouteCase[] = [
   },
   {
     method: 'GET',
+    route: '/v1/subjects/:subject/history',
+    url: `/v1/subjects/${ids.defaulter}/history`,
+    access: staffOrSelf,
+    allowedStatus: 200,
+  },
+  {
+    method: 'GET',
+    route: '/v1/subjects/:subject/represents',
+    url: `/v1/subjects/${ids.legalRep}/represents`,
+    access: staffOrSelf,
+    allowedStatus: 200,
+  },
+  {
+    method: 'GET',
+    route: '/v1/subjects/:subject/objections',
+    url: `/v1/subjects/${ids.defaulter}/objections`,
+    access: staffOrSelf,
+    allowedStatus: 200,
+  },
+  {
+    method: 'GET',
+    route: '/v1/subjects/:subject/repairs',
+    url: `/v1/subjects/${ids.defaulter}/repairs`,
+    access: staffOrSelf,
+    allowedStatus: 200,
+  },
+  {
+    method: 'GET',
     route: '/v1/public/lists/:list/members',
     url: '/v1/public/lists/court-defaulters/members',
     access: 'public',
@@ -362,6 +390,18 @@ const routes: readonly RouteCase[] = [
     allowedStatus: 404,
     allowedCode: 'token_not_found',
   },
+  { method: 'GET', route: '/v1/accounts', url: '/v1/accounts', access: ['admin'], allowedStatus: 200 },
+  {
+    method: 'POST',
+    route: '/v1/accounts',
+    url: '/v1/accounts',
+    // Refused as weak, so the one allowed caller writes nothing and the row can run again.
+    body: { login: 'matrix-reviewer', role: 'reviewer', name: 'matrix-reviewer', password: 'short' },
+    access: ['admin'],
+    allowedStatus: 400,
+    allowedCode: 'weak_password',
+  },
+  { method: 'GET', route: '/v1/agencies', url: '/v1/agencies', access: ['admin'], allowedStatus: 200 },
 ];
 
 /** Tokens revoked (over HTTP, by an administrator) before the matrix runs, one per role. */

@@ -25,6 +25,7 @@ import type { RecordDraft } from '../../src/core/record.ts';
 import type { Relation } from '../../src/core/standing.ts';
 import {
   DuplicateReferenceError,
+  type AccountRecord,
   type Agency,
   type AuditEvent,
   type AuditEventInput,
@@ -728,6 +729,42 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           }
         }));
 
+      it('counts a list’s members at several instants, started after a bound, each subject once', () =>
+        withStore(async (store) => {
+          const list = 'court-defaulters';
+          const early = person(1);
+          const late = person(2);
+          const twice = organisation(3);
+          await store.transaction((tx) =>
+            tx.putDerivations([
+              derivationOf(early, [listingOf(list, t0, t0 + 100 * dayMs, 1)]),
+              derivationOf(late, [listingOf(list, t0 + 10 * dayMs, t0 + 20 * dayMs, 2)]),
+              // Two listings of one subject active together count once.
+              derivationOf(twice, [
+                listingOf(list, t0 + 10 * dayMs, t0 + 50 * dayMs, 3),
+                listingOf(list, t0 + 15 * dayMs, t0 + 60 * dayMs, 4, 'court.defaulter.obstruction'),
+              ]),
+              derivationOf(person(4), [listingOf('rail-conduct-ban', t0, t0 + 100 * dayMs, 5)]),
+            ]),
+          );
+          const none = Number.MIN_SAFE_INTEGER;
+          assert.deepEqual(
+            await store.countListMembersAt(list, [
+              { atMs: t0 - 1, startedAfterMs: none },
+              { atMs: t0, startedAfterMs: none },
+              { atMs: t0 + 16 * dayMs, startedAfterMs: none },
+              // Started after t0: the early listing is past its period; the bound is exclusive.
+              { atMs: t0 + 16 * dayMs, startedAfterMs: t0 },
+              { atMs: t0 + 16 * dayMs, startedAfterMs: t0 + 10 * dayMs },
+              { atMs: t0 + 20 * dayMs, startedAfterMs: none },
+              { atMs: t0 + 100 * dayMs, startedAfterMs: none },
+            ]),
+            [0, 1, 3, 2, 1, 2, 0],
+          );
+          assert.deepEqual(await store.countListMembersAt('nope', [{ atMs: t0, startedAfterMs: none }]), [0]);
+          assert.deepEqual(await store.countListMembersAt(list, []), []);
+        }));
+
       it('pages through a list’s members in subject order', () =>
         withStore(async (store) => {
           const list = 'court-defaulters';
@@ -1021,6 +1058,95 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             /rolled back/,
           );
           assert.equal((await store.noticesOf(subject.key, 10)).length, 3);
+        }));
+    });
+
+    describe('accounts', () => {
+      it('lists every account oldest first, then by login, each as inserted; a taken login is refused', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.accounts(), []);
+          const account = (login: string, createdAtMs: number, extra: Partial<AccountRecord> = {}): AccountRecord => ({
+            login,
+            role: 'reviewer',
+            name: login,
+            scope: [],
+            passwordHash: `scrypt$hash-of-${login}`,
+            createdAtMs,
+            ...extra,
+          });
+          const rita = account('rita', t0 + 2);
+          const ada = account('ada', t0 + 2, { role: 'admin' });
+          const desk = account('desk', t0 + 1, {
+            role: 'service-point',
+            scope: ['travel.flight', 'travel.rail.any'],
+            disabledAtMs: t0 + 5,
+          });
+          await store.transaction(async (tx) => {
+            for (const a of [rita, ada, desk]) assert.equal(await tx.insertAccount(a), true);
+            assert.equal(await tx.insertAccount(account('rita', t0 + 9)), false);
+          });
+          assert.deepEqual(await store.accounts(), [desk, ada, rita]);
+          assert.deepEqual(await store.account('rita'), rita);
+          // A rolled-back account is not listed.
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.insertAccount(account('zed', t0 + 3));
+              throw new Error('rolled back');
+            }),
+            /rolled back/,
+          );
+          assert.deepEqual(
+            (await store.accounts()).map((a) => a.login),
+            ['desk', 'ada', 'rita'],
+          );
+        }));
+    });
+
+    describe('repairs', () => {
+      it('reads one subject’s repair applications oldest first, each as inserted and as updated', () =>
+        withStore(async (store) => {
+          const [alice, bob] = [person(1), person(2)];
+          const records = await store.transaction(async (tx) => {
+            await tx.putSubjects([alice, bob]);
+            return tx.insertRecords(
+              [draftOf(alice, 'RP-1'), draftOf(alice, 'RP-2'), draftOf(bob, 'RP-3')].map((draft) => ({
+                draft,
+                recordedAtMs: t0,
+              })),
+            );
+          });
+          const [a1, a2, b1] = records.map((r) => r.id) as [number, number, number];
+          const application = (subject: SubjectId, recordId: number, appliedAtMs: number, list?: string) => ({
+            subject: subject.key,
+            recordId,
+            ...(list === undefined ? {} : { list }),
+            appliedAtMs,
+            conditions: ['obligation_performed', 'commitment_signed'],
+            statement: `paid in full (${recordId})`,
+            reviewDueAtMs: appliedAtMs + 14 * dayMs,
+            status: 'open' as const,
+          });
+          const inserted = await store.transaction(async (tx) => [
+            await tx.insertRepair(application(alice, a2, t0 + 2, 'court-defaulters')),
+            await tx.insertRepair(application(bob, b1, t0 + 1)),
+            await tx.insertRepair(application(alice, a1, t0 + 3)),
+          ]);
+          const [first, , third] = inserted;
+          assert.ok(first !== undefined && third !== undefined);
+          const decided = {
+            ...first,
+            status: 'refused' as const,
+            decidedAtMs: t0 + 5,
+            decidedBy: 'reviewer-1',
+            decisionReasons: 'not yet performed',
+          };
+          await store.transaction((tx) => tx.updateRepair(decided));
+          assert.deepEqual(await store.repairsOf(alice.key), [decided, third]);
+          assert.deepEqual(
+            (await store.repairsOf(bob.key)).map((r) => r.recordId),
+            [b1],
+          );
+          assert.deepEqual(await store.repairsOf(person(3).key), []);
         }));
     });
 

@@ -13,6 +13,7 @@ import { principalOf, staff, staffOrSelf } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { errors, isoInstant, pageLimit, subjectText } from '../schema.ts';
 import type { Service } from '../service.ts';
+import { readSubject } from '../subjects/reads.ts';
 
 const objection = z
   .object({
@@ -96,6 +97,24 @@ export function objectionRoutes(app: FastifyInstance, service: Service): void {
       reply.code(201);
       return present(filed.value, clock());
     },
+  );
+
+  api.get(
+    '/v1/subjects/:subject/objections',
+    {
+      config: { access: staffOrSelf },
+      schema: {
+        summary: 'The subject’s objections, oldest first, with their status, review deadline and decision',
+        tags: ['objections'],
+        params: z.object({ subject: subjectText }),
+        response: { 200: z.object({ objections: z.array(objection) }), ...errors(400, 401, 403) },
+      },
+    },
+    // A read of the subject's data, in its access log like the others.
+    async (request) =>
+      readSubject(service, request, request.params.subject, async (subject, nowMs) => ({
+        objections: (await context.store.objectionsOf(subject.key)).map((o) => present(o, nowMs)),
+      })),
   );
 
   api.get(

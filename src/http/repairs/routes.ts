@@ -11,6 +11,7 @@ import { principalOf, staff, staffOrSelf } from '../auth.ts';
 import { HttpError } from '../errors.ts';
 import { errors, isoInstant, pageLimit, subjectText } from '../schema.ts';
 import type { Service } from '../service.ts';
+import { readSubject } from '../subjects/reads.ts';
 
 const repair = z
   .object({
@@ -97,6 +98,24 @@ export function repairRoutes(app: FastifyInstance, service: Service): void {
       reply.code(201);
       return present(applied.value, clock());
     },
+  );
+
+  api.get(
+    '/v1/subjects/:subject/repairs',
+    {
+      config: { access: staffOrSelf },
+      schema: {
+        summary: 'The subject’s repair applications, oldest first, with their status, review deadline and decision',
+        tags: ['repairs'],
+        params: z.object({ subject: subjectText }),
+        response: { 200: z.object({ repairs: z.array(repair) }), ...errors(400, 401, 403) },
+      },
+    },
+    // A read of the subject's data, in its access log like the others.
+    async (request) =>
+      readSubject(service, request, request.params.subject, async (subject, nowMs) => ({
+        repairs: (await context.store.repairsOf(subject.key)).map((r) => present(r, nowMs)),
+      })),
   );
 
   api.get(

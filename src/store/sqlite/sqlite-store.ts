@@ -96,6 +96,18 @@ function deliveryFromRow(row: Row): NoticeDelivery {
   };
 }
 
+function accountFromRow(row: Row): AccountRecord {
+  return {
+    login: str(row.login),
+    role: str(row.role) as TokenRole,
+    name: str(row.name),
+    scope: JSON.parse(str(row.scope)) as string[],
+    passwordHash: str(row.password_hash),
+    createdAtMs: num(row.created_at_ms),
+    ...(row.disabled_at_ms === null ? {} : { disabledAtMs: num(row.disabled_at_ms) }),
+  };
+}
+
 /** The decision fields objections and repair applications share. */
 function decisionOf(row: Row): { decidedAtMs?: number; decidedBy?: string; decisionReasons?: string } {
   return {
@@ -799,16 +811,11 @@ class SqliteStore implements Store {
 
   async account(login: string): Promise<AccountRecord | undefined> {
     const row = this.#reader.prepare('SELECT * FROM accounts WHERE login = ?').get(login);
-    if (row === undefined) return undefined;
-    return {
-      login: str(row.login),
-      role: str(row.role) as TokenRole,
-      name: str(row.name),
-      scope: JSON.parse(str(row.scope)) as string[],
-      passwordHash: str(row.password_hash),
-      createdAtMs: num(row.created_at_ms),
-      ...(row.disabled_at_ms === null ? {} : { disabledAtMs: num(row.disabled_at_ms) }),
-    };
+    return row === undefined ? undefined : accountFromRow(row);
+  }
+
+  async accounts(): Promise<AccountRecord[]> {
+    return this.#reader.all('SELECT * FROM accounts ORDER BY created_at_ms, login').map(accountFromRow);
   }
 
   async dueDeliveries(
@@ -876,6 +883,13 @@ class SqliteStore implements Store {
         query.dueBeforeMs ?? null,
         query.limit,
       )
+      .map((row) => repairFromRow(row, this.#ids));
+  }
+
+  async repairsOf(subject: string): Promise<Repair[]> {
+    // Few rows per subject, and few repairs at all: no index on subject yet.
+    return this.#reader
+      .all('SELECT * FROM repairs WHERE subject = ? ORDER BY id', this.#ids.token(subject))
       .map((row) => repairFromRow(row, this.#ids));
   }
 
@@ -970,6 +984,16 @@ class SqliteStore implements Store {
       atMs,
     );
     return new Map(rows.map((row) => [str(row.list), num(row.n)]));
+  }
+
+  async countListMembersAt(
+    list: string,
+    instants: readonly { readonly atMs: number; readonly startedAfterMs: number }[],
+  ): Promise<number[]> {
+    const count = this.#reader.prepare(
+      'SELECT COUNT(DISTINCT subject) AS n FROM listings WHERE list = ? AND start_ms <= ? AND end_ms > ? AND start_ms > ?',
+    );
+    return instants.map(({ atMs, startedAfterMs }) => num(count.get(list, atMs, atMs, startedAfterMs)?.n));
   }
 
   async summary(): Promise<StoreSummary> {
