@@ -3,32 +3,22 @@
  * console, logout, the skip link, axe's WCAG AA rules, and the phone width.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import {
   accessibilityViolations,
-  artefacts,
-  launchBrowser,
+  type Demo,
   logIn,
   openPage,
   phoneViewport,
   screenshot,
-  startDemo,
-  type Demo,
+  startDemoAndBrowser,
 } from './support.ts';
 
 let demo: Demo;
 let browser: Browser;
 
-before(async () => {
-  demo = await startDemo();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await demo?.stop();
-  process.stdout.write(`e2e screenshots: ${artefacts}\n`);
-});
+startDemoAndBrowser((started) => ({ demo, browser } = started));
 
 test('the front page speaks Chinese to a Chinese browser and English to an English one', async () => {
   for (const [locale, heading, nav] of [

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -74,7 +75,8 @@ export async function startDemo(options: { readonly people?: number } = {}): Pro
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) if (line !== '') keepServerOutput('log', line);
+    // The service's log lines (JSON); the rest is the command's own report to its operator (the demo's summary).
+    for (const line of lines) if (line.startsWith('{')) keepServerOutput('log', line);
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -119,6 +121,29 @@ export async function startDemo(options: { readonly people?: number } = {}): Pro
       rmSync(web, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test file's demo city and browser: started before its tests (handed to `set`, then the file's own `setUp`
+ * runs), stopped after them, and the screenshots' folder printed.
+ */
+export function startDemoAndBrowser(
+  set: (started: { demo: Demo; browser: Browser }) => void,
+  options: { readonly people?: number; readonly setUp?: () => Promise<void> | void } = {},
+): void {
+  let demo: Demo | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    demo = await startDemo(options.people === undefined ? {} : { people: options.people });
+    browser = await launchBrowser();
+    set({ demo, browser });
+    await options.setUp?.();
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.stop();
+    process.stdout.write(`e2e screenshots: ${artefacts}\n`);
+  });
 }
 
 /** Debian's Chromium, headless, with none of its calls home (this machine's network is closed). */
