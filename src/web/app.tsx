@@ -4,7 +4,7 @@
  * and the session, navigation by role, and the routed page.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ErrorBoundary, lazy, LocationProvider, Route, Router } from 'preact-iso';
+import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { I18nContext, initialLocale, locales, makeI18n, rememberLocale, useI18n, type Locale } from './i18n.ts';
 import type { MessageKey } from './messages/index.ts';
 import { adminRoutes } from './pages/admin/routes.ts';
@@ -105,7 +105,9 @@ function SessionBar() {
 function Frame() {
   const { t } = useI18n();
   const { session } = useSession();
+  const { path } = useLocation();
   const links = [...publicNav, ...(session ? roleNav[session.role] : [])];
+  const here = (href: string) => path === href || path.startsWith(`${href}/`);
   return (
     <>
       <a class="skip" href="#main">
@@ -124,7 +126,9 @@ function Frame() {
         <ul>
           {links.map((l) => (
             <li key={l.href}>
-              <a href={l.href}>{t(l.key)}</a>
+              <a href={l.href} aria-current={here(l.href) ? 'page' : undefined}>
+                {t(l.key)}
+              </a>
             </li>
           ))}
         </ul>

@@ -10,6 +10,14 @@ export const commonMessages = defineMessages(
     'app.loading': 'Loading…',
     'app.notFound': 'There is no page at this address.',
     'app.home': 'Home',
+    'home.catalogs':
+      'Every scheme’s published rules: what each record costs or earns, for how long, on which legal basis, and what changed between versions.',
+    'home.lists':
+      'The red and black lists during their publication period, with the reason and legal basis; persons masked.',
+    'home.statistics': 'Members per list over time, records per rule and month, and the grades in each scheme.',
+    'home.audit':
+      'The signed head of the audit log, which anyone can check: no write or decision can be changed unseen.',
+    'home.login': 'Log in to see your own record, object to it or apply for repair; staff log in to their consoles.',
     'nav.main': 'Main',
     'nav.catalogs': 'Rules',
     'nav.lists': 'Published lists',
@@ -104,6 +112,11 @@ export const commonMessages = defineMessages(
     'app.loading': '加载中…',
     'app.notFound': '此地址没有页面。',
     'app.home': '首页',
+    'home.catalogs': '各方案已公布的规则：每类记录的分值或奖惩、有效期限、法律依据，以及各版本之间的变化。',
+    'home.lists': '公示期内的红名单和黑名单，列明原因与法律依据；个人证件号码已遮蔽。',
+    'home.statistics': '各名单人数的变化、各规则每月的记录数，以及各方案的等级分布。',
+    'home.audit': '审计日志经签名的树头，任何人均可核验：任何写入或决定都无法被悄然篡改。',
+    'home.login': '登录后可查看本人信用记录、提出异议或申请信用修复；工作人员登录各自的工作台。',
     'nav.main': '主导航',
     'nav.catalogs': '规则',
     'nav.lists': '公示名单',
