@@ -70,7 +70,12 @@ export const systemReferencePrefix = 'credence:';
  * them a token gets 429 rate_limited with Retry-After. A booking system's token asks thousands of times a second;
  * an agency's writes come in batches of up to recordsPerBatchMax.
  */
-export const rateLimitsPerMinute = { decisions: 1_200_000, writes: 6_000 } as const;
+/**
+ * Requests per minute: per token on the decision routes and every write route; per address on the public list
+ * pages and searches (a person downloading a list needs a few; guessing the hidden digits of a masked
+ * identifier would need millions).
+ */
+export const rateLimitsPerMinute = { decisions: 1_200_000, writes: 6_000, publicPages: 120 } as const;
 
 /** A web session (a token opened by a password login) ends by itself after this long. */
 export const sessionTtlMs = 8 * 60 * 60 * 1000;

@@ -43,7 +43,7 @@ export interface ServerOptions {
   readonly logStream?: { write(line: string): void } | false;
   readonly logLevel?: string;
   /** Requests per token per minute (default rateLimitsPerMinute). */
-  readonly rateLimits?: { readonly decisions: number; readonly writes: number };
+  readonly rateLimits?: { readonly decisions: number; readonly writes: number; readonly publicPages?: number };
 }
 
 const version = '0.1.0';
@@ -67,22 +67,29 @@ function errorBody(code: string, message: string, field?: string) {
 
 /**
  * Rate limits per token and route on the decision and write routes, counted after authentication (so the key is
- * the token, never an address): 429 rate_limited with Retry-After in our error shape. Declared here for every such route, so a
- * new write route cannot escape them.
+ * the token, never an address), and per address on the public list pages (which have no token): 429 rate_limited
+ * with Retry-After in our error shape. Declared here for every such route, so a new one cannot escape them.
  */
 async function registerRateLimits(
   app: FastifyInstance,
-  limits: { readonly decisions: number; readonly writes: number },
+  limits: { readonly decisions: number; readonly writes: number; readonly publicPages?: number },
 ): Promise<void> {
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();
     const decision = route.url.startsWith('/v1/decisions');
     const write = methods.some((m) => m === 'POST' || m === 'PUT' || m === 'DELETE');
-    if (!decision && !write) return;
+    // Public list pages have no token: counted per address.
+    const publicPages = route.url.startsWith('/v1/public/lists/');
+    if (!decision && !write && !publicPages) return;
+    const max = decision
+      ? limits.decisions
+      : publicPages
+        ? (limits.publicPages ?? rateLimitsPerMinute.publicPages)
+        : limits.writes;
     route.config = {
       ...route.config,
       // A route may set its own (a login's is per address and much lower).
-      rateLimit: route.config?.rateLimit ?? { max: decision ? limits.decisions : limits.writes, timeWindow: 60_000 },
+      rateLimit: route.config?.rateLimit ?? { max, timeWindow: 60_000 },
     };
     if (route.schema?.response !== undefined && typeof route.schema.response === 'object')
       route.schema = { ...route.schema, response: { ...route.schema.response, ...errors(429) } };

@@ -8,7 +8,7 @@ import { call, ids, startHarness, type Harness } from './support.ts';
 
 let h: Harness;
 before(async () => {
-  h = await startHarness({ rateLimits: { decisions: 5, writes: 3 } });
+  h = await startHarness({ rateLimits: { decisions: 5, writes: 3, publicPages: 4 } });
 });
 after(() => h.stop());
 
@@ -58,4 +58,24 @@ test('writes: past the limit a batch is refused whole and nothing of it is store
     stored.map((r) => r.agencyRef).filter((ref) => ref.startsWith('RL-')),
     ['RL-1', 'RL-2', 'RL-3'],
   );
+});
+
+test('public list pages: an address past its limit gets 429, searches included; another address goes on', async () => {
+  const page = (query: string, address = '192.0.2.7') =>
+    h.app.inject({ method: 'GET', url: `/v1/public/lists/court-defaulters/members${query}`, remoteAddress: address });
+  for (const query of ['', '?limit=1', `?subject=${ids.defaulter}`, '?format=csv'])
+    assert.equal((await page(query)).statusCode, 200, query);
+  const refused = await page(`?subject=${ids.clean}`);
+  assert.equal(refused.statusCode, 429, refused.body);
+  assert.equal((refused.json() as { error: { code: string } }).error.code, 'rate_limited');
+  assert.ok(Number(refused.headers['retry-after']) > 0);
+  // The refusal does not echo the identifier searched for.
+  assert.ok(!refused.body.includes(ids.clean));
+  assert.equal((await page('', '192.0.2.8')).statusCode, 200, 'another address has its own count');
+  // Other public pages are not counted.
+  for (let i = 0; i < 6; i++)
+    assert.equal(
+      (await h.app.inject({ method: 'GET', url: '/v1/catalogs', remoteAddress: '192.0.2.7' })).statusCode,
+      200,
+    );
 });

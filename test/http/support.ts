@@ -128,7 +128,9 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { readonly rateLimits?: { readonly decisions: number; readonly writes: number } } = {},
+  options: {
+    readonly rateLimits?: { readonly decisions: number; readonly writes: number; readonly publicPages?: number };
+  } = {},
 ): Promise<Harness> {
   const folder = mkdtempSync(join(tmpdir(), 'credence-http-'));
   const store = openSqliteStore(join(folder, 'credence.db'), { create: true, keys: testKeys });

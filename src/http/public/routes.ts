@@ -198,6 +198,7 @@ export function publicRoutes(app: FastifyInstance, service: Service): void {
   api.get(
     '/v1/public/lists/:list/members',
     {
+      // Limited per address (server.ts): enough to read and download any list, too few to unmask it by guessing.
       config: { access: 'public' },
       schema: {
         summary: 'Published members of a public list (masked), as JSON or CSV',
