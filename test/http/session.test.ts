@@ -9,7 +9,7 @@ import { createAccount, hashPassword, passwordMatches } from '../../src/app/acco
 import { TokenAuthority } from '../../src/app/tokens.ts';
 import { sessionTtlMs } from '../../src/core/constants.ts';
 import { testKeys } from '../support/keys.ts';
-import { fixedNowMs, ids, startHarness, type Harness } from './support.ts';
+import { call, fixedNowMs, ids, startHarness, type Harness } from './support.ts';
 
 let h: Harness;
 const password = 'correct horse battery staple';
@@ -100,6 +100,12 @@ describe('sessions', () => {
     const who = await send('GET', '/v1/session', { cookie: cookie.value });
     // A reloaded page learns the CSRF token again from the session itself.
     assert.deepEqual(who.json, { role: 'reviewer', name: 'rita', scope: [], csrfToken: csrf });
+    // An administrator sees the session among the tokens, with its end (the web app's token list leaves them out).
+    const listed = await call(h.app, 'GET', '/v1/tokens', { token: h.tokens.admin });
+    const sessions = (listed.json as { tokens: { name: string; expiresAt?: string }[] }).tokens.filter(
+      (t) => t.name === 'rita' && t.expiresAt !== undefined,
+    );
+    assert.ok(sessions.length >= 1, JSON.stringify(listed.json));
     // The session is a reviewer: staff routes answer, an administrator's do not.
     assert.equal((await send('GET', '/v1/objections', { cookie: cookie.value })).status, 200);
     const tokens = await send('GET', '/v1/tokens', { cookie: cookie.value });

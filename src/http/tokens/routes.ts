@@ -16,6 +16,7 @@ const tokenSummary = z.object({
   scope: z.array(z.string()),
   createdAt: isoInstant,
   revokedAt: isoInstant.optional(),
+  expiresAt: isoInstant.optional().describe("a login session's end (bearer tokens do not expire)"),
 });
 
 export function tokenRoutes(app: FastifyInstance, service: Service): void {
@@ -65,6 +66,7 @@ export function tokenRoutes(app: FastifyInstance, service: Service): void {
         scope: [...t.scope],
         createdAt: isoFromMs(t.createdAtMs),
         ...(t.revokedAtMs === undefined ? {} : { revokedAt: isoFromMs(t.revokedAtMs) }),
+        ...(t.expiresAtMs === undefined ? {} : { expiresAt: isoFromMs(t.expiresAtMs) }),
       })),
     }),
   );

@@ -27,9 +27,13 @@ export interface TokenSummary {
   readonly scope: readonly string[];
   readonly createdAt: string;
   readonly revokedAt?: string;
+  /** Only login sessions expire. */
+  readonly expiresAt?: string;
 }
 
-export const loadTokens = () => get<{ tokens: TokenSummary[] }>('/v1/tokens').then((r) => r.tokens);
+/** The bearer tokens: login sessions (tokens that expire) are people logged in, not tokens to manage. */
+export const loadTokens = () =>
+  get<{ tokens: TokenSummary[] }>('/v1/tokens').then((r) => r.tokens.filter((t) => t.expiresAt === undefined));
 
 function CreateToken({
   agencies,
