@@ -12,6 +12,7 @@ import { dayMs, reasonLengthMax, systemReferencePrefix } from '../core/constants
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import { objectionNotice } from '../core/notices.ts';
 import type { RecordFact } from '../core/record.ts';
+import { relationInForce } from '../core/standing.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { isoFromMs } from '../core/time.ts';
 import type { Notice, Objection, StoreTransaction } from '../store/ports.ts';
@@ -115,12 +116,7 @@ export async function fileObjection(
     if (filer !== subject.key) {
       // Only an organisation's recorded legal representative or responsible manager files for it.
       const relations = await context.store.relationsOfPerson(filer);
-      const represents = relations.some(
-        (r) =>
-          r.organisation === subject.key &&
-          r.fromMs <= options.nowMs &&
-          (r.untilMs === undefined || options.nowMs < r.untilMs),
-      );
+      const represents = relations.some((r) => r.organisation === subject.key && relationInForce(r, options.nowMs));
       if (!represents)
         return fail(
           'not_a_representative',

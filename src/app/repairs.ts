@@ -8,6 +8,7 @@
  */
 import type { RepairPolicy } from '../core/catalog.ts';
 import { addWorkingDays, calendarOf } from '../core/calendar.ts';
+import type { CatalogSet } from '../core/catalog-set.ts';
 import { dayMs, reasonLengthMax, systemReferencePrefix } from '../core/constants.ts';
 import type { Derivation } from '../core/derive.ts';
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
@@ -28,6 +29,54 @@ interface Target {
   readonly version: number;
 }
 
+/** Something a record brought that is in force at an instant, and the repair policy it falls under (if any). */
+export interface Repairable {
+  readonly scheme: string;
+  readonly version: number;
+  /** A listing on this list; absent for a direct grade. */
+  readonly list?: string;
+  /** A direct grade; absent for a listing. */
+  readonly grade?: string;
+  readonly startMs: number;
+  readonly policy: RepairPolicy | undefined;
+}
+
+/**
+ * The listings and direct grades a record brought that are in force at `nowMs`, each with its repair policy: the
+ * list's for a listing, the rule's for a grade (the version that made it). applyRepair checks against these; the
+ * explanation shows them.
+ */
+export function repairablesOf(
+  catalogs: CatalogSet,
+  derivation: Derivation | undefined,
+  recordId: number,
+  nowMs: number,
+): Repairable[] {
+  const active = (from: number, until: number) => from <= nowMs && nowMs < until;
+  const versionOf = (scheme: string, version: number) =>
+    catalogs.versionsOf(scheme).find((v) => v.version === version)?.catalog;
+  return [
+    ...(derivation?.listings ?? [])
+      .filter((l) => l.recordId === recordId && active(l.startMs, l.endMs))
+      .map((l) => ({
+        scheme: l.scheme,
+        version: l.version,
+        list: l.list,
+        startMs: l.startMs,
+        policy: versionOf(l.scheme, l.version)?.scheme.lists.find((x) => x.id === l.list)?.repair,
+      })),
+    ...(derivation?.grades ?? [])
+      .filter((g) => g.recordId === recordId && active(g.fromMs, g.untilMs))
+      .map((g) => ({
+        scheme: g.scheme,
+        version: g.version,
+        grade: g.grade,
+        startMs: g.fromMs,
+        policy: versionOf(g.scheme, g.version)?.rules.find((r) => r.code === g.code)?.repair,
+      })),
+  ];
+}
+
 /** What the record brought that is still in force and may be repaired: the listing on `list`, or its direct grade. */
 function targetOf(
   context: AppContext,
@@ -36,31 +85,25 @@ function targetOf(
   list: string | undefined,
   nowMs: number,
 ): Result<Target> {
-  const active = (from: number, until: number) => from <= nowMs && nowMs < until;
+  const repairables = repairablesOf(context.catalogs, derivation, record.id, nowMs);
   if (list !== undefined) {
-    const listing = derivation?.listings.find(
-      (l) => l.recordId === record.id && l.list === list && active(l.startMs, l.endMs),
-    );
+    const listing = repairables.find((r) => r.list === list);
     if (listing === undefined)
       return fail('nothing_to_repair', `record ${record.id} brought no listing on ${list} in force now`, 'list');
-    const version = context.catalogs.versionsOf(listing.scheme).find((v) => v.version === listing.version);
-    const policy = version?.catalog.scheme.lists.find((l) => l.id === list)?.repair;
-    if (policy === undefined)
+    if (listing.policy === undefined)
       return fail('no_repair_policy', `list ${list} declares no repair; it ends as its rules say`, 'list');
-    return ok({ policy, startMs: listing.startMs, scheme: listing.scheme, version: listing.version });
+    return ok({ ...listing, policy: listing.policy });
   }
-  const grade = derivation?.grades.find((g) => g.recordId === record.id && active(g.fromMs, g.untilMs));
+  const grade = repairables.find((r) => r.grade !== undefined);
   if (grade === undefined)
     return fail(
       'nothing_to_repair',
       `record ${record.id} set no grade in force now; name the list for a listing`,
       'recordId',
     );
-  const version = context.catalogs.versionsOf(grade.scheme).find((v) => v.version === grade.version);
-  const policy = version?.catalog.rules.find((r) => r.code === grade.code)?.repair;
-  if (policy === undefined)
-    return fail('no_repair_policy', `rule ${grade.code} declares no repair for its grade`, 'recordId');
-  return ok({ policy, startMs: grade.fromMs, scheme: grade.scheme, version: grade.version });
+  if (grade.policy === undefined)
+    return fail('no_repair_policy', `rule ${record.code} declares no repair for its grade`, 'recordId');
+  return ok({ ...grade, policy: grade.policy });
 }
 
 function ruleOf(context: AppContext, target: { scheme: string; version: number }, record: RecordFact) {

@@ -57,6 +57,11 @@ export interface Relation {
 
 const isActive = (fromMs: number, untilMs: number, atMs: number) => fromMs <= atMs && atMs < untilMs;
 
+/** Whether a recorded relation (legal representative, responsible manager) is in force at an instant. */
+export function relationInForce(relation: Pick<Relation, 'fromMs' | 'untilMs'>, atMs: number): boolean {
+  return relation.fromMs <= atMs && (relation.untilMs === undefined || atMs < relation.untilMs);
+}
+
 /** The first instant after `atMs` at which the grade leaves `grades`, if nothing new is recorded. */
 export function gradeLeavesAt(
   catalogs: CatalogSet,
@@ -160,12 +165,7 @@ export function standingAt(
   }
 
   for (const { relation, derivation: organisation } of related) {
-    if (
-      relation.person !== subject ||
-      relation.fromMs > atMs ||
-      (relation.untilMs !== undefined && relation.untilMs <= atMs)
-    )
-      continue;
+    if (relation.person !== subject || !relationInForce(relation, atMs)) continue;
     for (const listing of organisation.listings) {
       if (!isActive(listing.startMs, listing.endMs, atMs)) continue;
       const found = listingMeasures(catalogs, listing);

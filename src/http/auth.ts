@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { csrfTokenOf } from '../app/accounts.ts';
 import type { CatalogSet } from '../core/catalog-set.ts';
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
-import type { Relation } from '../core/standing.ts';
+import { relationInForce, type Relation } from '../core/standing.ts';
 import type { Principal, TokenAuthority } from '../app/tokens.ts';
 import type { TokenRole } from '../store/ports.ts';
 import { forbidden, unauthorized } from './errors.ts';
@@ -128,9 +128,7 @@ async function represents(
   if (organisation.kind === 'person') return false;
   const nowMs = source.nowMs();
   const relations = await source.relationsOfOrganisation(organisation.key);
-  return relations.some(
-    (r) => keys.lookup(r.person) === personToken && r.fromMs <= nowMs && (r.untilMs === undefined || nowMs < r.untilMs),
-  );
+  return relations.some((r) => keys.lookup(r.person) === personToken && relationInForce(r, nowMs));
 }
 
 export const sessionCookie = 'credence_session';

@@ -7,6 +7,7 @@
  * The objection deadline is the one fileObjection checks (objectionWindow, app/objections.ts).
  */
 import { objectionWindow } from '../../app/objections.ts';
+import { repairablesOf } from '../../app/repairs.ts';
 import type { CatalogSet } from '../../core/catalog-set.ts';
 import { dayMs } from '../../core/constants.ts';
 import type { Derivation } from '../../core/derive.ts';
@@ -26,8 +27,6 @@ export interface ExplainedInput {
   readonly notices: readonly Notice[];
   readonly nowMs: number;
 }
-
-const active = (fromMs: number, untilMs: number, atMs: number) => fromMs <= atMs && atMs < untilMs;
 
 export function explainRecords(input: ExplainedInput) {
   const { catalogs, kind, derivation, records, nowMs } = input;
@@ -49,30 +48,23 @@ export function explainRecords(input: ExplainedInput) {
     const retracted = retractedBy.has(record.id);
     const disputed = openObjection.has(record.id);
 
-    const repairs = [
-      ...grades.flatMap((g) => {
-        const policy = catalogs
-          .versionsOf(g.scheme)
-          .find((v) => v.version === g.version)
-          ?.catalog.rules.find((r) => r.code === g.code)?.repair;
-        if (policy === undefined || !active(g.fromMs, g.untilMs, nowMs)) return [];
-        return [{ scheme: g.scheme, version: g.version, grade: g.grade, policy, fromMs: g.fromMs }];
-      }),
-      ...listings.flatMap((l) => {
-        const policy = catalogs
-          .versionsOf(l.scheme)
-          .find((v) => v.version === l.version)
-          ?.catalog.scheme.lists.find((x) => x.id === l.list)?.repair;
-        if (policy === undefined || !active(l.startMs, l.endMs, nowMs)) return [];
-        return [{ scheme: l.scheme, version: l.version, list: l.list, policy, fromMs: l.startMs }];
-      }),
-    ].map(({ policy, fromMs, ...what }) => ({
-      ...what,
-      minimumDays: policy.minimumDays,
-      conditions: [...policy.conditions],
-      reviewWorkingDays: policy.reviewWorkingDays,
-      applicableFrom: isoFromMs(fromMs + policy.minimumDays * dayMs),
-    }));
+    const repairs = repairablesOf(catalogs, derivation, record.id, nowMs).flatMap(
+      ({ scheme, version, list, grade, startMs, policy }) =>
+        policy === undefined
+          ? []
+          : [
+              {
+                scheme,
+                version,
+                ...(list === undefined ? {} : { list }),
+                ...(grade === undefined ? {} : { grade }),
+                minimumDays: policy.minimumDays,
+                conditions: [...policy.conditions],
+                reviewWorkingDays: policy.reviewWorkingDays,
+                applicableFrom: isoFromMs(startMs + policy.minimumDays * dayMs),
+              },
+            ],
+    );
 
     return {
       ...presentRecord(record),

@@ -12,6 +12,7 @@ import { linkPassport, resolveSubject } from '../../app/passports.ts';
 import { dayMs, pageSizeMax, standingHistoryDaysDefault, standingHistoryDaysMax } from '../../core/constants.ts';
 import { standingHistory } from '../../core/history.ts';
 import { parseSubjectId } from '../../core/identifiers.ts';
+import { relationInForce } from '../../core/standing.ts';
 import { isoFromMs, parseInstant } from '../../core/time.ts';
 import type { Notice } from '../../store/ports.ts';
 import { principalOf, staffOrSelf } from '../auth.ts';
@@ -328,7 +329,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
         const relations = person.kind === 'person' ? await context.store.relationsOfPerson(person.key) : [];
         return {
           organisations: relations
-            .filter((r) => r.fromMs <= nowMs && (r.untilMs === undefined || nowMs < r.untilMs))
+            .filter((r) => relationInForce(r, nowMs))
             .map((r) => {
               const organisation = parseSubjectId(r.organisation);
               return {
