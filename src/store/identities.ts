@@ -13,7 +13,12 @@ export class IdentityNotFoundError extends Error {
   readonly code = 'identity_not_found';
 }
 
-export class Identities {
+/** Turns stored lookup tokens back into identifiers (row mappers take one). */
+export interface Opener {
+  clear(token: string): string;
+}
+
+export class Identities implements Opener {
   readonly #protector: IdentifierProtector;
   readonly #readSealed: (token: string) => string | undefined;
   readonly #tokens = new Map<string, string>();
@@ -58,6 +63,37 @@ export class Identities {
       this.#remember(token, clear);
     }
     return clear;
+  }
+
+  /**
+   * For an adapter whose reads are asynchronous: opens every token of a result at once, fetching the sealed forms
+   * the caches lack in one call, and returns an opener that knows them all (whatever the caches drop meanwhile).
+   */
+  async openAll(
+    tokens: Iterable<string>,
+    fetchSealed: (tokens: readonly string[]) => Promise<Map<string, string>>,
+  ): Promise<Opener> {
+    const local = new Map<string, string>();
+    const missing: string[] = [];
+    for (const token of new Set(tokens)) {
+      const clear = this.#clears.get(token);
+      if (clear === undefined) missing.push(token);
+      else local.set(token, clear);
+    }
+    if (missing.length > 0) {
+      for (const [token, sealed] of await fetchSealed(missing)) {
+        const clear = this.#protector.open(sealed);
+        local.set(token, clear);
+        this.#remember(token, clear);
+      }
+    }
+    return {
+      clear: (token) => {
+        const clear = local.get(token);
+        if (clear === undefined) throw new IdentityNotFoundError(`no identity is stored for a token in use`);
+        return clear;
+      },
+    };
   }
 
   /** Whether the identity row of this token is known to be committed (no need to look). */

@@ -183,6 +183,18 @@ export interface Repair {
   readonly repairRecordId?: number;
 }
 
+/**
+ * What one committed transaction changed for decisions (derived state, relations, catalogs, passport links), from
+ * the store's change outbox: written by the adapter in the same transaction, so no change is missed or invented.
+ * Subjects are named by lookup token, never by identifier: the outbox and the stream it feeds are copies too.
+ */
+export interface Change {
+  readonly id: number;
+  readonly subjects: readonly string[];
+  readonly passports: readonly { readonly passport: string; readonly subject: string }[];
+  readonly catalogs: boolean;
+}
+
 export interface TransactionOptions {
   readonly durability?: 'disk' | 'process';
 }
@@ -249,6 +261,8 @@ export interface StoreTransaction {
   revokeToken(id: string, atMs: number): Promise<boolean>;
   putCatalogDraft(draft: CatalogDraftRecord): Promise<void>;
   deleteCatalogDraft(schemeId: string): Promise<void>;
+  /** Drops the outbox's changes up to this id (they have been published). */
+  dropChanges(throughId: number): Promise<void>;
 }
 
 export interface Store {
@@ -264,6 +278,8 @@ export interface Store {
   subject(key: string): Promise<SubjectId | undefined>;
   /** The identifier behind a lookup token, if the store keeps it (a subject's session names its subject so). */
   identifierOf(token: string): Promise<string | undefined>;
+  /** The stored identifiers behind these lookup tokens (those the store keeps), by token. */
+  identifiersOf(tokens: readonly string[]): Promise<Map<string, string>>;
   recordsOf(subject: string): Promise<RecordFact[]>;
   derivation(subject: string): Promise<Derivation | undefined>;
   /** Relations naming this person, and those of these organisations. */
@@ -331,6 +347,8 @@ export interface Store {
   ): AsyncIterable<{ readonly subject: SubjectId; readonly records: RecordFact[] }[]>;
   /** Every stored derivation, in lookup-token order, in pages. */
   scanDerivations(pageSize: number): AsyncIterable<Derivation[]>;
+  /** The change outbox after an id, oldest first. */
+  changes(afterId: number, limit: number): Promise<Change[]>;
   auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]>;
   /** The audit events that name a subject (by identifier), newest first: its access log and history. */
   auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]>;

@@ -280,4 +280,16 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       ALTER TABLE tokens ADD COLUMN expires_at_ms INTEGER;
     `,
   },
+  {
+    name: '0013-changes',
+    sql: `
+      -- The change outbox: one row per committed transaction that changed what decisions answer (derived state,
+      -- relations, catalogs, passport links), written in that transaction; the change publisher sends each to the
+      -- stream once and then drops it (app/change-stream.ts).
+      CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

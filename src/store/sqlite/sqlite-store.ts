@@ -9,10 +9,9 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { CatalogVersion } from '../../core/catalog.ts';
 import type { Derivation } from '../../core/derive.ts';
-import type { NoticeDraft } from '../../core/notices.ts';
-import type { IdentifierScheme, SubjectId, SubjectKind } from '../../core/identifiers.ts';
+import type { SubjectId } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
-import type { Relation, Role } from '../../core/standing.ts';
+import type { Relation } from '../../core/standing.ts';
 import {
   KeysMismatchError,
   DatabaseFormatError,
@@ -23,6 +22,7 @@ import {
   type AuditCheckpoint,
   type AuditEvent,
   type CalendarRecord,
+  type Change,
   type CatalogDraftRecord,
   type DeliveryStatus,
   type Objection,
@@ -32,7 +32,6 @@ import {
   type Notice,
   type NoticeDelivery,
   type TokenRecord,
-  type TokenRole,
   type TransactionOptions,
   type ListMember,
   type IdentifierProtector,
@@ -40,142 +39,30 @@ import {
   type StoreSummary,
   type StoreTransaction,
 } from '../ports.ts';
+import {
+  accountFromRow,
+  agencyFromRow,
+  auditFromRow,
+  catalogDraftFromRow,
+  catalogVersionFromRow,
+  checkpointFromRow,
+  deliveryFromRow,
+  derivationFromRow,
+  listMemberFromRow,
+  noticeFromRow,
+  num,
+  objectionFromRow,
+  recordFromRow,
+  relationFromRow,
+  repairFromRow,
+  str,
+  subjectFromRow,
+  tokenFromRow,
+  type Row,
+} from '../rows.ts';
+import { ChangeNote, changeFromRow } from '../changes.ts';
 import { Identities } from '../identities.ts';
 import { migrations } from './migrations.ts';
-
-type Row = Record<string, unknown>;
-
-const num = (value: unknown): number => Number(value);
-const str = (value: unknown): string => String(value);
-
-function recordFromRow(row: Row, ids: Identities): RecordFact {
-  return {
-    id: num(row.id),
-    agency: str(row.agency),
-    agencyRef: str(row.agency_ref),
-    subject: ids.clear(str(row.subject)),
-    code: str(row.code),
-    effectiveAtMs: num(row.effective_at_ms),
-    recordedAtMs: num(row.recorded_at_ms),
-    evidence: str(row.evidence),
-    ...(row.amount === null ? {} : { amount: num(row.amount) }),
-    ...(row.case_ref === null ? {} : { caseRef: str(row.case_ref) }),
-    ...(row.retracts === null ? {} : { retracts: num(row.retracts) }),
-    ...(row.ends === null || row.ends === undefined ? {} : { ends: num(row.ends) }),
-  };
-}
-
-function subjectFromRow(row: Row, ids: Identities): SubjectId {
-  return {
-    key: ids.clear(str(row.key)),
-    scheme: str(row.scheme) as IdentifierScheme,
-    kind: str(row.kind) as SubjectKind,
-    ...(row.region === null ? {} : { region: str(row.region) }),
-  };
-}
-
-function relationFromRow(row: Row, ids: Identities): Relation {
-  return {
-    organisation: ids.clear(str(row.organisation)),
-    person: ids.clear(str(row.person)),
-    role: str(row.role) as Role,
-    fromMs: num(row.from_ms),
-    ...(row.until_ms === null ? {} : { untilMs: num(row.until_ms) }),
-  };
-}
-
-function deliveryFromRow(row: Row): NoticeDelivery {
-  return {
-    noticeId: num(row.notice_id),
-    channel: str(row.channel),
-    status: str(row.status) as DeliveryStatus,
-    attempts: num(row.attempts),
-    nextAttemptAtMs: num(row.next_attempt_at_ms),
-    ...(row.last_error === null ? {} : { lastError: str(row.last_error) }),
-    ...(row.delivered_at_ms === null ? {} : { deliveredAtMs: num(row.delivered_at_ms) }),
-  };
-}
-
-function accountFromRow(row: Row): AccountRecord {
-  return {
-    login: str(row.login),
-    role: str(row.role) as TokenRole,
-    name: str(row.name),
-    scope: JSON.parse(str(row.scope)) as string[],
-    passwordHash: str(row.password_hash),
-    createdAtMs: num(row.created_at_ms),
-    ...(row.disabled_at_ms === null ? {} : { disabledAtMs: num(row.disabled_at_ms) }),
-  };
-}
-
-/** The decision fields objections and repair applications share. */
-function decisionOf(row: Row): { decidedAtMs?: number; decidedBy?: string; decisionReasons?: string } {
-  return {
-    ...(row.decided_at_ms === null ? {} : { decidedAtMs: num(row.decided_at_ms) }),
-    ...(row.decided_by === null ? {} : { decidedBy: str(row.decided_by) }),
-    ...(row.decision_reasons === null ? {} : { decisionReasons: str(row.decision_reasons) }),
-  };
-}
-
-function repairFromRow(row: Row, ids: Identities): Repair {
-  return {
-    id: num(row.id),
-    subject: ids.clear(str(row.subject)),
-    recordId: num(row.record_id),
-    ...(row.list === null ? {} : { list: str(row.list) }),
-    appliedAtMs: num(row.applied_at_ms),
-    conditions: JSON.parse(str(row.conditions)) as string[],
-    statement: str(row.statement),
-    reviewDueAtMs: num(row.review_due_at_ms),
-    status: str(row.status) as RepairStatus,
-    ...decisionOf(row),
-    ...(row.repair_record_id === null ? {} : { repairRecordId: num(row.repair_record_id) }),
-  };
-}
-
-function objectionFromRow(row: Row, ids: Identities): Objection {
-  return {
-    id: num(row.id),
-    subject: ids.clear(str(row.subject)),
-    recordId: num(row.record_id),
-    filedAtMs: num(row.filed_at_ms),
-    filedBy: ids.clear(str(row.filed_by)),
-    grounds: str(row.grounds),
-    windowClosesAtMs: num(row.window_closes_at_ms),
-    reviewDueAtMs: num(row.review_due_at_ms),
-    status: str(row.status) as ObjectionStatus,
-    ...decisionOf(row),
-    ...(row.retraction_record_id === null ? {} : { retractionRecordId: num(row.retraction_record_id) }),
-  };
-}
-
-function auditFromRow(row: Row): AuditEvent {
-  return {
-    seq: num(row.seq),
-    atMs: num(row.at_ms),
-    kind: str(row.kind),
-    actor: str(row.actor),
-    ...(row.subject === null ? {} : { subject: str(row.subject) }),
-    payload: JSON.parse(str(row.payload)) as Record<string, unknown>,
-    prevHash: str(row.prev_hash),
-    hash: str(row.hash),
-  };
-}
-
-/** A notice row: its body is stored without the subject, which is the row's (protected) subject column. */
-function noticeFromRow(row: Row, ids: Identities): Notice {
-  return {
-    ...(JSON.parse(str(row.body)) as NoticeDraft),
-    subject: ids.clear(str(row.subject)),
-    id: num(row.id),
-    createdAtMs: num(row.created_at_ms),
-  };
-}
-
-/** A derivation row: likewise, its body holds no identifier. */
-function derivationFromRow(row: Row, ids: Identities): Derivation {
-  return { ...(JSON.parse(str(row.body)) as Derivation), subject: ids.clear(str(row.subject)) };
-}
 
 /** Parameters per statement stay under SQLite's default limit of 32,766 host parameters. */
 const keysPerQueryMax = 500;
@@ -378,7 +265,10 @@ class SqliteStore implements Store {
       if (relaxed) db.exec('PRAGMA synchronous = NORMAL');
       db.exec('BEGIN IMMEDIATE');
       try {
-        const result = await work(this.#transactionView());
+        const note = new ChangeNote();
+        const result = await work(this.#transactionView(note));
+        const change = note.body();
+        if (change !== undefined) this.#writer.prepare('INSERT INTO changes (body) VALUES (?)').run(change);
         db.exec('COMMIT');
         this.#ids.transactionEnded(true);
         return result;
@@ -395,7 +285,7 @@ class SqliteStore implements Store {
     return next;
   }
 
-  #transactionView(): StoreTransaction {
+  #transactionView(note: ChangeNote): StoreTransaction {
     const w = this.#writer;
     const insertRecord = w.prepare(
       `INSERT INTO records (agency, agency_ref, subject, code, effective_at_ms, recorded_at_ms, evidence, amount, case_ref, retracts, ends)
@@ -421,6 +311,7 @@ class SqliteStore implements Store {
         return row === undefined ? undefined : { seq: num(row.seq), hash: str(row.hash) };
       },
       insertCatalogVersion: async (v) => {
+        note.catalogs();
         w.prepare(
           'INSERT INTO catalog_versions (scheme_id, version, published_at_ms, effective_from_ms, body) VALUES (?, ?, ?, ?, ?)',
         ).run(v.schemeId, v.version, v.publishedAtMs, v.effectiveFromMs, JSON.stringify(v.catalog));
@@ -446,7 +337,9 @@ class SqliteStore implements Store {
           'INSERT INTO relations (organisation, person, role, from_ms, until_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (person, organisation, role, from_ms) DO UPDATE SET until_ms = excluded.until_ms',
         );
         for (const r of relations) {
-          statement.run(w.remember(r.organisation), w.remember(r.person), r.role, r.fromMs, r.untilMs ?? null);
+          const [organisation, person] = [w.remember(r.organisation), w.remember(r.person)];
+          note.subjects([organisation, person]);
+          statement.run(organisation, person, r.role, r.fromMs, r.untilMs ?? null);
         }
       },
       insertRecords: async (records) => {
@@ -485,6 +378,7 @@ class SqliteStore implements Store {
       },
       putDerivations: async (derivations) => {
         const subjects = derivations.map((d) => w.remember(d.subject));
+        note.subjects(subjects);
         for (const part of chunks(subjects, keysPerQueryMax)) {
           w.prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
         }
@@ -604,7 +498,9 @@ class SqliteStore implements Store {
       linkPassports: async (links) => {
         const statement = w.prepare('INSERT INTO passports (passport, subject, linked_at_ms) VALUES (?, ?, ?)');
         for (const l of links) {
-          statement.run(w.remember(l.passport), w.remember(l.subject), l.linkedAtMs);
+          const [passport, subject] = [w.remember(l.passport), w.remember(l.subject)];
+          note.passport(passport, subject);
+          statement.run(passport, subject, l.linkedAtMs);
         }
       },
       subjectsOfPassports: async (keys) => w.subjectsOfPassports(keys),
@@ -698,6 +594,9 @@ class SqliteStore implements Store {
       deleteCatalogDraft: async (schemeId) => {
         w.prepare('DELETE FROM catalog_drafts WHERE scheme_id = ?').run(schemeId);
       },
+      dropChanges: async (throughId) => {
+        w.prepare('DELETE FROM changes WHERE id <= ?').run(throughId);
+      },
       appendAuditEvents: async (events) => {
         const statement = w.prepare(
           'INSERT INTO audit_events (seq, at_ms, kind, actor, subject, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -728,21 +627,11 @@ class SqliteStore implements Store {
   }
 
   async catalogVersions(): Promise<CatalogVersion[]> {
-    return this.#reader.all('SELECT * FROM catalog_versions ORDER BY scheme_id, version').map((row) => ({
-      schemeId: str(row.scheme_id),
-      version: num(row.version),
-      publishedAtMs: num(row.published_at_ms),
-      effectiveFromMs: num(row.effective_from_ms),
-      catalog: JSON.parse(str(row.body)) as CatalogVersion['catalog'],
-    }));
+    return this.#reader.all('SELECT * FROM catalog_versions ORDER BY scheme_id, version').map(catalogVersionFromRow);
   }
 
   async agencies(): Promise<Agency[]> {
-    return this.#reader.all('SELECT * FROM agencies ORDER BY id').map((row) => ({
-      id: str(row.id),
-      kind: str(row.kind),
-      name: { 'zh-CN': str(row.name_zh), en: str(row.name_en) },
-    }));
+    return this.#reader.all('SELECT * FROM agencies ORDER BY id').map(agencyFromRow);
   }
 
   async subject(key: string): Promise<SubjectId | undefined> {
@@ -756,6 +645,11 @@ class SqliteStore implements Store {
       this.#ids.isStored(token) ||
       this.#reader.prepare('SELECT 1 FROM identities WHERE token = ?').get(token) !== undefined;
     return stored ? this.#ids.clear(token) : undefined;
+  }
+
+  async identifiersOf(tokens: readonly string[]): Promise<Map<string, string>> {
+    const rows = this.#reader.byKeys((list) => `SELECT token FROM identities WHERE token IN (${list})`, tokens);
+    return new Map(rows.map((row) => [str(row.token), this.#ids.clear(str(row.token))]));
   }
 
   async recordsOf(subject: string): Promise<RecordFact[]> {
@@ -797,16 +691,7 @@ class SqliteStore implements Store {
   }
 
   async tokens(): Promise<TokenRecord[]> {
-    return this.#reader.all('SELECT * FROM tokens ORDER BY created_at_ms, id').map((row) => ({
-      id: str(row.id),
-      role: str(row.role) as TokenRole,
-      name: str(row.name),
-      scope: JSON.parse(str(row.scope)) as string[],
-      secretHash: str(row.secret_hash),
-      createdAtMs: num(row.created_at_ms),
-      ...(row.revoked_at_ms === null ? {} : { revokedAtMs: num(row.revoked_at_ms) }),
-      ...(row.expires_at_ms === null || row.expires_at_ms === undefined ? {} : { expiresAtMs: num(row.expires_at_ms) }),
-    }));
+    return this.#reader.all('SELECT * FROM tokens ORDER BY created_at_ms, id').map(tokenFromRow);
   }
 
   async account(login: string): Promise<AccountRecord | undefined> {
@@ -926,13 +811,7 @@ class SqliteStore implements Store {
 
   async catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined> {
     const row = this.#reader.prepare('SELECT * FROM catalog_drafts WHERE scheme_id = ?').get(schemeId);
-    if (row === undefined) return undefined;
-    return {
-      schemeId: str(row.scheme_id),
-      body: JSON.parse(str(row.body)) as unknown,
-      updatedAtMs: num(row.updated_at_ms),
-      updatedBy: str(row.updated_by),
-    };
+    return row === undefined ? undefined : catalogDraftFromRow(row);
   }
 
   async listMembers(
@@ -956,15 +835,7 @@ class SqliteStore implements Store {
         startedAfterMs,
         limit,
       )
-      .map((row) => ({
-        subject: this.#ids.clear(str(row.subject)),
-        list: str(row.list),
-        version: num(row.version),
-        startMs: num(row.start_ms),
-        endMs: num(row.end_ms),
-        recordId: num(row.record_id),
-        code: str(row.code),
-      }));
+      .map((row) => listMemberFromRow(row, this.#ids));
   }
 
   async recordsPerRuleMonth(): Promise<{ code: string; month: string; records: number }[]> {
@@ -1060,6 +931,12 @@ class SqliteStore implements Store {
       .map(auditFromRow);
   }
 
+  async changes(afterId: number, limit: number): Promise<Change[]> {
+    return this.#reader
+      .all('SELECT id, body FROM changes WHERE id > ? ORDER BY id LIMIT ?', afterId, limit)
+      .map(changeFromRow);
+  }
+
   async auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]> {
     return this.#reader
       .all('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit)
@@ -1087,13 +964,7 @@ class SqliteStore implements Store {
       query.size === undefined
         ? this.#reader.all('SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT ?', query.limit)
         : this.#reader.all('SELECT * FROM audit_checkpoints WHERE size = ?', query.size);
-    return rows.map((row) => ({
-      size: num(row.size),
-      root: str(row.root),
-      atMs: num(row.at_ms),
-      keyId: str(row.key_id),
-      signature: str(row.signature),
-    }));
+    return rows.map(checkpointFromRow);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,221 @@
+/**
+ * Rows to port types, for every SQL adapter: the adapters share column names, so a row read by either becomes the
+ * same record, subject or notice. Columns that name a subject hold lookup tokens; `ids` turns them back into
+ * identifiers (the adapter makes sure they are known to it first).
+ */
+import type { CatalogVersion } from '../core/catalog.ts';
+import type { Derivation } from '../core/derive.ts';
+import type { NoticeDraft } from '../core/notices.ts';
+import type { IdentifierScheme, SubjectId, SubjectKind } from '../core/identifiers.ts';
+import type { RecordFact } from '../core/record.ts';
+import type { Relation, Role } from '../core/standing.ts';
+import type { Opener } from './identities.ts';
+import type {
+  AccountRecord,
+  Agency,
+  ListMember,
+  AuditCheckpoint,
+  AuditEvent,
+  CatalogDraftRecord,
+  DeliveryStatus,
+  Notice,
+  NoticeDelivery,
+  Objection,
+  ObjectionStatus,
+  Repair,
+  RepairStatus,
+  TokenRecord,
+  TokenRole,
+} from './ports.ts';
+
+export type Row = Record<string, unknown>;
+
+export const num = (value: unknown): number => Number(value);
+export const str = (value: unknown): string => String(value);
+
+export function recordFromRow(row: Row, ids: Opener): RecordFact {
+  return {
+    id: num(row.id),
+    agency: str(row.agency),
+    agencyRef: str(row.agency_ref),
+    subject: ids.clear(str(row.subject)),
+    code: str(row.code),
+    effectiveAtMs: num(row.effective_at_ms),
+    recordedAtMs: num(row.recorded_at_ms),
+    evidence: str(row.evidence),
+    ...(row.amount === null ? {} : { amount: num(row.amount) }),
+    ...(row.case_ref === null ? {} : { caseRef: str(row.case_ref) }),
+    ...(row.retracts === null ? {} : { retracts: num(row.retracts) }),
+    ...(row.ends === null || row.ends === undefined ? {} : { ends: num(row.ends) }),
+  };
+}
+
+export function subjectFromRow(row: Row, ids: Opener): SubjectId {
+  return {
+    key: ids.clear(str(row.key)),
+    scheme: str(row.scheme) as IdentifierScheme,
+    kind: str(row.kind) as SubjectKind,
+    ...(row.region === null ? {} : { region: str(row.region) }),
+  };
+}
+
+export function relationFromRow(row: Row, ids: Opener): Relation {
+  return {
+    organisation: ids.clear(str(row.organisation)),
+    person: ids.clear(str(row.person)),
+    role: str(row.role) as Role,
+    fromMs: num(row.from_ms),
+    ...(row.until_ms === null ? {} : { untilMs: num(row.until_ms) }),
+  };
+}
+
+export function deliveryFromRow(row: Row): NoticeDelivery {
+  return {
+    noticeId: num(row.notice_id),
+    channel: str(row.channel),
+    status: str(row.status) as DeliveryStatus,
+    attempts: num(row.attempts),
+    nextAttemptAtMs: num(row.next_attempt_at_ms),
+    ...(row.last_error === null ? {} : { lastError: str(row.last_error) }),
+    ...(row.delivered_at_ms === null ? {} : { deliveredAtMs: num(row.delivered_at_ms) }),
+  };
+}
+
+export function accountFromRow(row: Row): AccountRecord {
+  return {
+    login: str(row.login),
+    role: str(row.role) as TokenRole,
+    name: str(row.name),
+    scope: JSON.parse(str(row.scope)) as string[],
+    passwordHash: str(row.password_hash),
+    createdAtMs: num(row.created_at_ms),
+    ...(row.disabled_at_ms === null ? {} : { disabledAtMs: num(row.disabled_at_ms) }),
+  };
+}
+
+/** The decision fields objections and repair applications share. */
+export function decisionOf(row: Row): { decidedAtMs?: number; decidedBy?: string; decisionReasons?: string } {
+  return {
+    ...(row.decided_at_ms === null ? {} : { decidedAtMs: num(row.decided_at_ms) }),
+    ...(row.decided_by === null ? {} : { decidedBy: str(row.decided_by) }),
+    ...(row.decision_reasons === null ? {} : { decisionReasons: str(row.decision_reasons) }),
+  };
+}
+
+export function repairFromRow(row: Row, ids: Opener): Repair {
+  return {
+    id: num(row.id),
+    subject: ids.clear(str(row.subject)),
+    recordId: num(row.record_id),
+    ...(row.list === null ? {} : { list: str(row.list) }),
+    appliedAtMs: num(row.applied_at_ms),
+    conditions: JSON.parse(str(row.conditions)) as string[],
+    statement: str(row.statement),
+    reviewDueAtMs: num(row.review_due_at_ms),
+    status: str(row.status) as RepairStatus,
+    ...decisionOf(row),
+    ...(row.repair_record_id === null ? {} : { repairRecordId: num(row.repair_record_id) }),
+  };
+}
+
+export function objectionFromRow(row: Row, ids: Opener): Objection {
+  return {
+    id: num(row.id),
+    subject: ids.clear(str(row.subject)),
+    recordId: num(row.record_id),
+    filedAtMs: num(row.filed_at_ms),
+    filedBy: ids.clear(str(row.filed_by)),
+    grounds: str(row.grounds),
+    windowClosesAtMs: num(row.window_closes_at_ms),
+    reviewDueAtMs: num(row.review_due_at_ms),
+    status: str(row.status) as ObjectionStatus,
+    ...decisionOf(row),
+    ...(row.retraction_record_id === null ? {} : { retractionRecordId: num(row.retraction_record_id) }),
+  };
+}
+
+export function auditFromRow(row: Row): AuditEvent {
+  return {
+    seq: num(row.seq),
+    atMs: num(row.at_ms),
+    kind: str(row.kind),
+    actor: str(row.actor),
+    ...(row.subject === null ? {} : { subject: str(row.subject) }),
+    payload: JSON.parse(str(row.payload)) as Record<string, unknown>,
+    prevHash: str(row.prev_hash),
+    hash: str(row.hash),
+  };
+}
+
+/** A notice row: its body is stored without the subject, which is the row's (protected) subject column. */
+export function noticeFromRow(row: Row, ids: Opener): Notice {
+  return {
+    ...(JSON.parse(str(row.body)) as NoticeDraft),
+    subject: ids.clear(str(row.subject)),
+    id: num(row.id),
+    createdAtMs: num(row.created_at_ms),
+  };
+}
+
+/** A derivation row: likewise, its body holds no identifier. */
+export function derivationFromRow(row: Row, ids: Opener): Derivation {
+  return { ...(JSON.parse(str(row.body)) as Derivation), subject: ids.clear(str(row.subject)) };
+}
+
+export function catalogVersionFromRow(row: Row): CatalogVersion {
+  return {
+    schemeId: str(row.scheme_id),
+    version: num(row.version),
+    publishedAtMs: num(row.published_at_ms),
+    effectiveFromMs: num(row.effective_from_ms),
+    catalog: JSON.parse(str(row.body)) as CatalogVersion['catalog'],
+  };
+}
+
+export function agencyFromRow(row: Row): Agency {
+  return { id: str(row.id), kind: str(row.kind), name: { 'zh-CN': str(row.name_zh), en: str(row.name_en) } };
+}
+
+export function tokenFromRow(row: Row): TokenRecord {
+  return {
+    id: str(row.id),
+    role: str(row.role) as TokenRole,
+    name: str(row.name),
+    scope: JSON.parse(str(row.scope)) as string[],
+    secretHash: str(row.secret_hash),
+    createdAtMs: num(row.created_at_ms),
+    ...(row.revoked_at_ms === null ? {} : { revokedAtMs: num(row.revoked_at_ms) }),
+    ...(row.expires_at_ms === null || row.expires_at_ms === undefined ? {} : { expiresAtMs: num(row.expires_at_ms) }),
+  };
+}
+
+export function catalogDraftFromRow(row: Row): CatalogDraftRecord {
+  return {
+    schemeId: str(row.scheme_id),
+    body: JSON.parse(str(row.body)) as unknown,
+    updatedAtMs: num(row.updated_at_ms),
+    updatedBy: str(row.updated_by),
+  };
+}
+
+export function checkpointFromRow(row: Row): AuditCheckpoint {
+  return {
+    size: num(row.size),
+    root: str(row.root),
+    atMs: num(row.at_ms),
+    keyId: str(row.key_id),
+    signature: str(row.signature),
+  };
+}
+
+export function listMemberFromRow(row: Row, ids: Opener): ListMember {
+  return {
+    subject: ids.clear(str(row.subject)),
+    list: str(row.list),
+    version: num(row.version),
+    startMs: num(row.start_ms),
+    endMs: num(row.end_ms),
+    recordId: num(row.record_id),
+    code: str(row.code),
+  };
+}
