@@ -25,7 +25,11 @@ module.exports = {
       from: { path: '^src/store/([^/]+)/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/store/ports\\.ts$', '^src/store/identities\\.ts$', '^src/core/', '^src/store/$1/'],
+        pathNot: [
+          '^src/store/(ports|identities|rows|changes)\\.ts$',
+          '^src/core/',
+          '^src/store/$1/',
+        ],
       },
     },
     {
@@ -40,17 +44,27 @@ module.exports = {
       },
     },
     {
+      name: 'stream-adapters-use-the-port',
+      comment: 'A change stream adapter imports only its port (app/change-stream.ts), the store port types and the core.',
+      severity: 'error',
+      from: { path: '^src/stream/' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/core/', '^src/store/ports\\.ts$', '^src/app/change-stream\\.ts$', '^src/stream/'],
+      },
+    },
+    {
       name: 'app-below-interfaces',
       comment: 'src/app uses ports and core, never an adapter, http, cli or web.',
       severity: 'error',
       from: { path: '^src/app/' },
-      to: { path: ['^src/store/[^/]+/', '^src/(http|cli|web|delivery|index)/'] },
+      to: { path: ['^src/store/[^/]+/', '^src/(http|cli|web|delivery|index|stream)/'] },
     },
     {
       name: 'nothing-below-imports-interfaces',
       comment: 'Nothing below the interfaces imports http, cli or web.',
       severity: 'error',
-      from: { path: '^src/(core|app|store|index|delivery)/' },
+      from: { path: '^src/(core|app|store|index|delivery|stream)/' },
       to: { path: '^src/(http|cli|web)/' },
     },
     {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { listMembersPageMax, webhookTimeoutMs } from '../core/constants.ts';
@@ -18,7 +18,8 @@ import { openContext, type AppContext } from '../app/context.ts';
 import type { Keyring } from '../app/keyring.ts';
 import { checkAction, explain } from '../app/decisions.ts';
 import { createToken, revokeToken } from '../app/tokens.ts';
-import { startService } from '../http/start.ts';
+import { startReplica, startService, type RunningService } from '../http/start.ts';
+import { NatsChangeStream } from '../stream/nats.ts';
 import { webhookChannel } from '../delivery/webhook-channel.ts';
 import { accessLog, exportSubject, logRead } from '../app/data-rights.ts';
 import { createDemo } from '../app/demo.ts';
@@ -30,6 +31,13 @@ import { rebuild } from '../app/rebuild.ts';
 import { submitRecords } from '../app/records.ts';
 import { summarize } from '../app/summary.ts';
 import { DatabaseFormatError, DatabaseMissingError, KeysMismatchError, type Store } from '../store/ports.ts';
+import {
+  describePostgresUrl,
+  isPostgresUrl,
+  openPostgresStore,
+  postgresHoldsRegister,
+  resetPostgresDatabase,
+} from '../store/postgres/postgres-store.ts';
 import { databaseMissing, openSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { CheckFailedError, UsageError } from './errors.ts';
 import { readDataFile, readDemoFiles } from './files.ts';
@@ -45,6 +53,7 @@ const demoSeedDefault = 'credence';
 
 const common = {
   db: { type: 'string', default: defaultDb },
+  'database-url': { type: 'string' },
   keys: { type: 'string' },
   json: { type: 'boolean', default: false },
   now: { type: 'string' },
@@ -55,9 +64,14 @@ const usage = `Usage: credence COMMAND [options]
 
 Commands:
   start                          serve; on first start, create the demo city
-  serve [--port 8080] [--host 127.0.0.1] [--webhook URL]
+  serve [--port 8080] [--host 127.0.0.1] [--webhook URL] [--nats URL,... [--stream-replicas N]]
                                  serve the HTTP API (/v1, /docs, /openapi.json, /healthz, /metrics); with
-                                 --webhook (or CREDENCE_NOTICE_WEBHOOK), also deliver notices to that URL
+                                 --webhook (or CREDENCE_NOTICE_WEBHOOK), also deliver notices to that URL; with
+                                 --nats (or CREDENCE_NATS_URL), publish each change to the JetStream change stream
+                                 (made with N copies if missing: 3 on a three-node cluster)
+  replica --nats URL,... --database-url URL [--port 8081] [--host 127.0.0.1]
+                                 a stateless decision replica: loads the index from PostgreSQL, follows the
+                                 change stream, serves /v1/decisions (+ batch), /healthz with its lag, /metrics
   notify-expiries [--since ISO]  tell subjects what time did since the last run: listings ended at term,
                                  grades changed as entries stopped counting (the server does this every minute)
   deliveries [--status pending|delivered|dead] [--channel webhook]
@@ -101,7 +115,8 @@ Commands:
   audit checkpoint               sign a checkpoint of the audit log now
   keys generate --out FILE       write new keys (lookup, data encryption, signing) to a file only you can read
 
-Every command takes --db FILE (default ${defaultDb}); --keys FILE (or CREDENCE_KEY_FILE) names the key file;
+Every command takes --db FILE (default ${defaultDb}), or --database-url postgres://... (or CREDENCE_DATABASE_URL)
+for PostgreSQL (the database is created if the server has none of that name); --keys FILE (or CREDENCE_KEY_FILE) names the key file;
 --json prints data as JSON; --now ISO fixes the clock. The demo city writes and uses its own key file.
 SUBJECT is a resident ID, a Unified Social Credit Code or passport:CCC:NUMBER.`;
 
@@ -144,20 +159,44 @@ function expectPositionals(positionals: string[], names: readonly string[], opti
   }
 }
 
+/**
+ * Which database: PostgreSQL when --database-url (or CREDENCE_DATABASE_URL) names one, else the SQLite file --db.
+ * `base` is where the demo city keeps its own key and account files: beside the SQLite file, or, for PostgreSQL,
+ * under data/ by the database's name. `label` names it in messages, without a password.
+ */
+function where(values: Options): { url?: string; base: string; label: string } {
+  const url = typeof values['database-url'] === 'string' ? values['database-url'] : process.env.CREDENCE_DATABASE_URL;
+  if (url === undefined || url === '') return { base: String(values.db), label: String(values.db) };
+  if (!isPostgresUrl(url))
+    throw new UsageError('bad_arguments', `--database-url must be a postgres:// URL, not ${describePostgresUrl(url)}`);
+  const name = new URL(url).pathname.slice(1) || 'postgres';
+  return { url, base: join('data', `postgres-${name}`), label: describePostgresUrl(url) };
+}
+
 function keysOf(values: Options): { keyring: Keyring; demoFile?: string } {
-  return loadKeys({ db: String(values.db), ...(typeof values.keys === 'string' ? { keys: values.keys } : {}) });
+  return loadKeys({ db: where(values).base, ...(typeof values.keys === 'string' ? { keys: values.keys } : {}) });
 }
 
 /** Opens the database with its keys; a missing database is named before missing keys. */
-function openStore(values: Options, create = false): { store: Store; keys: Keyring } {
-  const db = String(values.db);
-  if (!create && db !== ':memory:' && !existsSync(db)) throw databaseMissing(db);
+async function openStore(values: Options, create = false): Promise<{ store: Store; keys: Keyring }> {
+  const { url, base } = where(values);
+  if (url !== undefined) {
+    const keys = keysOf(values).keyring;
+    return { store: await openPostgresStore(url, { create, keys }), keys };
+  }
+  if (!create && base !== ':memory:' && !existsSync(base)) throw databaseMissing(base);
   const keys = keysOf(values).keyring;
-  return { store: openSqliteStore(db, { create, keys }), keys };
+  return { store: openSqliteStore(base, { create, keys }), keys };
+}
+
+/** Whether the database holds a register already (`start` makes the demo city in one that does not). */
+async function registerExists(values: Options): Promise<boolean> {
+  const { url, base } = where(values);
+  return url === undefined ? existsSync(base) : postgresHoldsRegister(url);
 }
 
 async function withContext<T>(values: Options, work: (context: AppContext) => Promise<T>, create = false): Promise<T> {
-  const { store, keys } = openStore(values, create);
+  const { store, keys } = await openStore(values, create);
   try {
     return await work(await openContext(store, { keys }));
   } finally {
@@ -185,7 +224,7 @@ function ownKeysGiven(values: Options): boolean {
 
 /** Options are all checked before the old database is removed: bad input must never cost the operator data. */
 async function makeDemo(values: Options): Promise<void> {
-  const db = String(values.db);
+  const { url, base: db, label } = where(values);
   const people = positiveInteger(values, 'people', demoPeopleDefault, 50_000_000);
   const seed = typeof values.seed === 'string' ? values.seed : demoSeedDefault;
   const files = readDemoFiles();
@@ -195,7 +234,8 @@ async function makeDemo(values: Options): Promise<void> {
     process.stderr.write(`demo: wrote the demo city's own keys to ${demoKeyFileOf(db)} (for the demo only)\n`);
   }
   keysOf(values);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+  if (url === undefined) for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+  else await resetPostgresDatabase(url);
   await withContext(
     values,
     async (context) => {
@@ -213,7 +253,7 @@ async function makeDemo(values: Options): Promise<void> {
       });
       if (started) bar.stop();
       process.stderr.write(
-        `demo: ${report.subjects.toLocaleString('en')} subjects, ${report.records.toLocaleString('en')} records in ${db} (seed ${seed})\n`,
+        `demo: ${report.subjects.toLocaleString('en')} subjects, ${report.records.toLocaleString('en')} records in ${label} (seed ${seed})\n`,
       );
       await makeDemoAccounts(context, db, instantOption(values, 'now', Date.now()));
     },
@@ -338,22 +378,53 @@ async function exampleSubjects(
   return out;
 }
 
-async function serve(values: Options, host: string, port: number, showDemoAccounts = false): Promise<void> {
-  const webhook = typeof values.webhook === 'string' ? values.webhook : process.env.CREDENCE_NOTICE_WEBHOOK;
-  if (webhook !== undefined && !URL.canParse(webhook))
-    throw new UsageError('bad_arguments', `--webhook must be a URL, not ${webhook}`);
-  const { demoFile } = keysOf(values);
-  if (demoFile !== undefined)
-    process.stderr.write(
-      `warning: using the demo city's own key file ${demoFile} (demo only: real data needs --keys FILE or CREDENCE_KEY_FILE)\n`,
+/** --nats URL[,URL...] (or CREDENCE_NATS_URL): the change stream's servers, checked before anything opens. */
+function natsServersOf(values: Options): string[] | undefined {
+  const text = typeof values.nats === 'string' ? values.nats : process.env.CREDENCE_NATS_URL;
+  if (text === undefined || text === '') return undefined;
+  const servers = text.split(',').map((s) => s.trim());
+  for (const server of servers)
+    if (!/^(nats|tls):\/\/[^/]+$/.test(server) || !URL.canParse(server))
+      throw new UsageError('bad_arguments', `--nats takes nats://HOST:PORT[,nats://HOST:PORT...], not ${server}`);
+  return servers;
+}
+
+async function openChangeStream(values: Options, servers: string[]): Promise<NatsChangeStream> {
+  const replicas = positiveInteger(values, 'stream-replicas', 1, 5);
+  try {
+    return await NatsChangeStream.open({ servers, replicas });
+  } catch (error) {
+    throw new UsageError(
+      'stream_unreachable',
+      `cannot open the change stream on ${servers.join(',')}: ${(error as Error).message}`,
     );
-  const { store, keys } = openStore(values);
-  const running = await startService(store, {
-    keys,
-    ...(webhook === undefined
-      ? {}
-      : { noticeChannels: [webhookChannel({ url: webhook, timeoutMs: webhookTimeoutMs })] }),
+  }
+}
+
+/** Runs until SIGINT or SIGTERM, then stops in order; a second signal while stopping is answered, not obeyed. */
+function untilSignalled(stopAll: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let stopping = false;
+    // A second Ctrl-C while stopping must not lose the decisions still queued for the audit log (SIGKILL remains
+    // for a stop that hangs).
+    const stop = () => {
+      if (stopping) {
+        writeSync(2, 'Already stopping: finishing requests and writing queued decisions (SIGKILL forces).\n');
+        return;
+      }
+      stopping = true;
+      void stopAll().then(() => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      });
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+}
+
+async function listen(running: RunningService, host: string, port: number): Promise<string> {
   try {
     await running.app.listen({ host, port });
   } catch (error) {
@@ -362,40 +433,86 @@ async function serve(values: Options, host: string, port: number, showDemoAccoun
   }
   // The port actually bound (--port 0 picks a free one).
   const address = running.app.server.address();
-  const url = `http://${host}:${typeof address === 'object' && address !== null ? address.port : port}`;
+  return `http://${host}:${typeof address === 'object' && address !== null ? address.port : port}`;
+}
+
+/** A stateless decision replica: PostgreSQL for the snapshot and tokens, the change stream to stay current. */
+async function replica(values: Options, host: string, port: number): Promise<void> {
+  const servers = natsServersOf(values);
+  if (servers === undefined)
+    throw new UsageError('bad_arguments', 'a replica follows the change stream: give --nats nats://HOST:PORT[,...]');
+  if (where(values).url === undefined)
+    throw new UsageError(
+      'bad_arguments',
+      'a replica reads the register from PostgreSQL: give --database-url postgres://...',
+    );
+  const { store, keys } = await openStore(values);
+  let stream: NatsChangeStream;
+  try {
+    stream = await openChangeStream(values, servers);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const running = await startReplica(store, { keys, feed: stream });
+  const url = await listen(running, host, port);
+  process.stderr.write(
+    `Credence decision replica of ${where(values).label} at ${url}, following ${servers.join(',')}\n` +
+      `  Decisions: ${url}/v1/decisions   health and lag: ${url}/healthz   metrics: ${url}/metrics\n`,
+  );
+  await untilSignalled(async () => {
+    await running.stop();
+    await stream.close();
+  });
+}
+
+async function serve(values: Options, host: string, port: number, showDemoAccounts = false): Promise<void> {
+  const servers = natsServersOf(values);
+  const webhook = typeof values.webhook === 'string' ? values.webhook : process.env.CREDENCE_NOTICE_WEBHOOK;
+  if (webhook !== undefined && !URL.canParse(webhook))
+    throw new UsageError('bad_arguments', `--webhook must be a URL, not ${webhook}`);
+  const { demoFile } = keysOf(values);
+  if (demoFile !== undefined)
+    process.stderr.write(
+      `warning: using the demo city's own key file ${demoFile} (demo only: real data needs --keys FILE or CREDENCE_KEY_FILE)\n`,
+    );
+  const { store, keys } = await openStore(values);
+  let stream: NatsChangeStream | undefined;
+  try {
+    if (servers !== undefined) stream = await openChangeStream(values, servers);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const running = await startService(store, {
+    keys,
+    ...(webhook === undefined
+      ? {}
+      : { noticeChannels: [webhookChannel({ url: webhook, timeoutMs: webhookTimeoutMs })] }),
+    ...(stream === undefined ? {} : { changeSink: stream }),
+  });
+  const url = await listen(running, host, port);
   process.stderr.write(
     [
-      `Credence serves ${String(values.db)} at ${url}`,
+      `Credence serves ${where(values).label} at ${url}`,
       `  Web app: ${url}/ (public register; log in for the portal and the consoles)`,
       `  API docs: ${url}/docs   OpenAPI: ${url}/openapi.json   health: ${url}/healthz   metrics: ${url}/metrics`,
       `  Get a token (in another terminal):`,
       `    npm run -s credence -- tokens create --role service-point --name desk-1 --scope travel.flight,travel.rail.g_series`,
       `  Then: curl -H "Authorization: Bearer $TOKEN" "${url}/v1/decisions?subject=SUBJECT&action=travel.flight"`,
+      servers === undefined
+        ? '  Replicas: none (serve --nats URL publishes each change for credence replica)'
+        : `  Change stream: ${servers.join(',')} (credence replica --nats ... --database-url ... serves decisions)`,
       webhook === undefined
         ? '  Notices: in the portal inbox (credence notices SUBJECT); --webhook URL also delivers them there.'
         : `  Notices: in the portal inbox, and delivered to ${webhook} (retried with backoff; credence deliveries --status dead).`,
       `  Stop with Ctrl-C: in-flight requests finish and queued decisions are written first.`,
       '',
-    ].join('\n') + (showDemoAccounts ? demoAccountsText(String(values.db)) : ''),
+    ].join('\n') + (showDemoAccounts ? demoAccountsText(where(values).base) : ''),
   );
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    // A second Ctrl-C while stopping must not lose the decisions still queued for the audit log: it is answered,
-    // not obeyed (SIGKILL remains for a stop that hangs).
-    const stop = () => {
-      if (stopping) {
-        writeSync(2, 'Already stopping: finishing requests and writing queued decisions (SIGKILL forces).\n');
-        return;
-      }
-      stopping = true;
-      void running.stop().then(() => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+  await untilSignalled(async () => {
+    await running.stop();
+    await stream?.close();
   });
 }
 
@@ -416,7 +533,7 @@ async function auditCommand(argv: string[], clockMs: number): Promise<void> {
   }
   if (sub !== 'verify') throw new UsageError('bad_arguments', 'expected: credence audit verify|checkpoint');
   const publicKeyFile = values['public-key'];
-  const { store, keys } = openStore(values);
+  const { store, keys } = await openStore(values);
   // The published public key may be given to check against; an operator's keys hold it too.
   const publicKeyPem = typeof publicKeyFile === 'string' ? readPublicKey(publicKeyFile) : keys.publicKeyPem;
   try {
@@ -601,12 +718,14 @@ async function run(argv: string[]): Promise<void> {
         port: { type: 'string', default: '8080' },
         host: { type: 'string', default: '127.0.0.1' },
         webhook: { type: 'string' },
+        nats: { type: 'string' },
+        'stream-replicas': { type: 'string' },
       });
       expectPositionals(positionals, []);
       const port = values.port === '0' ? 0 : positiveInteger(values, 'port', 8080, 65_535);
-      const db = String(values.db);
-      if (command === 'start' && !existsSync(db)) {
-        process.stderr.write(`No database at ${db}: creating the demo city (once).\n`);
+      const { base: db, label } = where(values);
+      if (command === 'start' && !(await registerExists(values))) {
+        process.stderr.write(`No register in ${label}: creating the demo city (once).\n`);
         await makeDemo(values);
         await printSummary(values, Date.now());
       } else if (command === 'start' && !ownKeysGiven(values) && !existsSync(demoKeyFileOf(db))) {
@@ -616,6 +735,18 @@ async function run(argv: string[]): Promise<void> {
         );
       }
       await serve(values, String(values.host), port, command === 'start');
+      return;
+    }
+    case 'replica': {
+      const { values, positionals } = parse(rest, {
+        port: { type: 'string', default: '8081' },
+        host: { type: 'string', default: '127.0.0.1' },
+        nats: { type: 'string' },
+        'stream-replicas': { type: 'string' },
+      });
+      expectPositionals(positionals, []);
+      const port = values.port === '0' ? 0 : positiveInteger(values, 'port', 8081, 65_535);
+      await replica(values, String(values.host), port);
       return;
     }
     case 'tokens': {

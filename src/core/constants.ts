@@ -46,6 +46,8 @@ export const decisionLogQueueMax = 200_000;
 
 /** How often the service re-reads tokens, so a revocation from the command line takes effect. */
 export const tokenRefreshIntervalMs = 5_000;
+/** The change publisher's round when no commit asked for one (changes made by other processes: the command line). */
+export const changePublishIntervalMs = 1_000;
 /** An unknown token id re-reads the tokens at once, but not more often than this (a new token works at once). */
 export const tokenMissRefreshMs = 100;
 

@@ -13,6 +13,10 @@ export function createMetrics(gauges: {
   indexSubjects: () => number;
   decisionLogPending: () => number;
   decisionLogWritten: () => number;
+  /** A replica's messages in the change stream not yet applied. */
+  replicaLag?: () => number;
+  /** The main server's changes published to the stream since start. */
+  changesPublished?: () => number;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'credence_' });
@@ -65,5 +69,26 @@ export function createMetrics(gauges: {
       this.set(gauges.decisionLogWritten());
     },
   });
+  const { replicaLag, changesPublished } = gauges;
+  if (replicaLag !== undefined) {
+    new Gauge({
+      name: 'credence_replica_lag_messages',
+      help: 'Change stream messages not yet applied to this replica',
+      registers: [registry],
+      collect() {
+        this.set(replicaLag());
+      },
+    });
+  }
+  if (changesPublished !== undefined) {
+    new Gauge({
+      name: 'credence_changes_published',
+      help: 'Changes published to the change stream since start',
+      registers: [registry],
+      collect() {
+        this.set(changesPublished());
+      },
+    });
+  }
   return { registry, requests, duration, decisions, records };
 }

@@ -44,6 +44,8 @@ export interface ServerOptions {
   readonly logLevel?: string;
   /** Requests per token per minute (default rateLimitsPerMinute). */
   readonly rateLimits?: { readonly decisions: number; readonly writes: number; readonly publicPages?: number };
+  /** A decision replica serves the decision routes (and health, metrics, docs) only; default the main server. */
+  readonly role?: 'main' | 'replica';
 }
 
 const version = '0.1.0';
@@ -176,7 +178,8 @@ export async function buildServer(service: Service, options: ServerOptions = {})
     if (status < 500) request.log.info({ status, code: body.error.code }, 'request refused');
     void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(body);
   });
-  const webPage = await registerWeb(app);
+  const replica = options.role === 'replica';
+  const webPage = replica ? () => false : await registerWeb(app);
   app.setNotFoundHandler((request, reply) => {
     if (webPage(request, reply)) return;
     void reply
@@ -236,19 +239,45 @@ export async function buildServer(service: Service, options: ServerOptions = {})
         response: {
           200: z.object({
             status: z.literal('ok'),
+            role: z.enum(['main', 'replica']),
             indexSubjects: z.number().int(),
             decisionLogPending: z.number().int(),
             decisionLogWritten: z.number().int(),
+            replication: z
+              .object({
+                appliedSequence: z.number().int().describe('the last change stream message applied'),
+                streamSequence: z.number().int().describe('the last message the stream is known to hold'),
+                lag: z.number().int().describe('messages not yet applied'),
+                snapshots: z.number().int().describe('snapshots loaded: one at start, one per gap'),
+                streamReachable: z.boolean(),
+              })
+              .optional()
+              .describe('on a decision replica: how far it is behind the change stream'),
           }),
         },
       },
     },
-    async () => ({
-      status: 'ok' as const,
-      indexSubjects: service.index.size,
-      decisionLogPending: service.decisionLog.pending,
-      decisionLogWritten: service.decisionLog.written,
-    }),
+    async () => {
+      const r = service.replication;
+      return {
+        status: 'ok' as const,
+        role: replica ? ('replica' as const) : ('main' as const),
+        indexSubjects: service.index.size,
+        decisionLogPending: service.decisionLog.pending,
+        decisionLogWritten: service.decisionLog.written,
+        ...(r === undefined
+          ? {}
+          : {
+              replication: {
+                appliedSequence: r.appliedSequence,
+                streamSequence: r.streamSequence,
+                lag: r.lag,
+                snapshots: r.snapshots,
+                streamReachable: r.streamReachable,
+              },
+            }),
+      };
+    },
   );
   api.get(
     '/metrics',
@@ -263,8 +292,12 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   );
   api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-  recordRoutes(app, service);
   decisionRoutes(app, service);
+  if (replica) {
+    await app.ready();
+    return app;
+  }
+  recordRoutes(app, service);
   subjectRoutes(app, service);
   catalogRoutes(app, service);
   listRoutes(app, service);

@@ -7,6 +7,7 @@ import type { AppContext } from '../app/context.ts';
 import type { DecisionLog } from '../app/decision-log.ts';
 import type { TokenAuthority } from '../app/tokens.ts';
 import type { DecisionIndex } from '../index/decision-index.ts';
+import type { Replication } from '../index/replication.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface Service {
@@ -17,4 +18,6 @@ export interface Service {
   readonly auditTree: AuditTree;
   readonly metrics: Metrics;
   readonly clock: () => number;
+  /** On a decision replica: how it follows the change stream (its lag, for /healthz). */
+  readonly replication?: Replication;
 }

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   auditCheckpointIntervalMs,
+  changePublishIntervalMs,
   decisionLogBatchMax,
   decisionLogFlushIntervalMs,
   decisionLogQueueMax,
@@ -14,14 +15,17 @@ import {
   noticeDispatchIntervalMs,
   tokenRefreshIntervalMs,
 } from '../core/constants.ts';
+import { buildCatalogSet } from '../core/catalog-set.ts';
 import { AuditTree } from '../app/audit-tree.ts';
-import { openContext } from '../app/context.ts';
+import { ChangePublisher, discardChanges, type ChangeSink } from '../app/change-stream.ts';
+import { openContext, type AppContext } from '../app/context.ts';
 import type { Keyring } from '../app/keyring.ts';
 import { DecisionLog } from '../app/decision-log.ts';
 import { notifyExpiries } from '../app/expiries.ts';
 import { dispatcherDefaults, NoticeDispatcher, type NoticeChannel } from '../app/notice-delivery.ts';
 import { TokenAuthority } from '../app/tokens.ts';
-import { followChanges, loadIndex } from '../index/decision-index.ts';
+import { DecisionIndex, followChanges, loadIndex } from '../index/decision-index.ts';
+import { Replication, type ChangeFeed } from '../index/replication.ts';
 import type { Store } from '../store/ports.ts';
 import { createMetrics } from './metrics.ts';
 import { buildServer, type ServerOptions } from './server.ts';
@@ -39,6 +43,8 @@ export interface StartOptions extends ServerOptions {
   readonly noticeChannels?: readonly NoticeChannel[];
   /** The service's keys (lookup tokens, checkpoint signatures). */
   readonly keys: Keyring;
+  /** Where committed changes go for replicas (stream/nats.ts); without one the outbox is only drained. */
+  readonly changeSink?: ChangeSink;
 }
 
 export async function startService(store: Store, options: StartOptions): Promise<RunningService> {
@@ -46,20 +52,13 @@ export async function startService(store: Store, options: StartOptions): Promise
   const context = await openContext(store, { keys: options.keys });
   const index = await loadIndex(store, context.catalogs, clock());
   context.observers.push(followChanges(index, store, () => context.catalogs, clock));
-  const tokens = new TokenAuthority(context, clock);
-  await tokens.refresh();
-  const refresher = setInterval(() => void tokens.refresh().catch(() => undefined), tokenRefreshIntervalMs);
-  refresher.unref();
-  const decisionLog = new DecisionLog(context, {
-    flushIntervalMs: decisionLogFlushIntervalMs,
-    batchMax: decisionLogBatchMax,
-    queueMax: decisionLogQueueMax,
-  });
-  const metrics = createMetrics({
-    indexSubjects: () => index.size,
-    decisionLogPending: () => decisionLog.pending,
-    decisionLogWritten: () => decisionLog.written,
-  });
+  // The outbox goes to the change stream (or, with none, is only drained); each commit asks for a round at once.
+  const changes = new ChangePublisher(store, options.changeSink ?? discardChanges);
+  const publish = async () => {
+    void changes.publishPending().catch(() => undefined);
+  };
+  context.observers.push({ subjectsChanged: publish, catalogsChanged: publish, passportLinked: publish });
+  changes.start(changePublishIntervalMs);
   const dispatchers = (options.noticeChannels ?? []).map(
     (channel) => new NoticeDispatcher(context, channel, dispatcherDefaults, clock),
   );
@@ -75,7 +74,101 @@ export async function startService(store: Store, options: StartOptions): Promise
   checkpoints.unref();
   // At start too, so the latest checkpoint covers everything written while the service was down.
   void checkpoint().catch(() => undefined);
-  const service: Service = { context, index, tokens, decisionLog, auditTree, metrics, clock };
+  return compose(
+    context,
+    index,
+    auditTree,
+    { ...options, clock, changes },
+    async () => {
+      clearInterval(expiries);
+      clearInterval(checkpoints);
+      for (const d of dispatchers) await d.stop();
+      await changes.stop();
+    },
+    async () => {
+      // The last decisions are in the log: sign what it holds, so the next start can prove it was not rewritten.
+      await checkpoint().catch(() => undefined);
+    },
+  );
+}
+
+export interface ReplicaOptions extends ServerOptions {
+  readonly clock?: () => number;
+  readonly keys: Keyring;
+  /** The change stream to follow (stream/nats.ts). */
+  readonly feed: ChangeFeed;
+}
+
+/**
+ * A decision replica: the same index, decision routes and decision log as the main server, on the same store, kept
+ * current by the change stream instead of by its own writes. It writes nothing but its decision log.
+ */
+export async function startReplica(store: Store, options: ReplicaOptions): Promise<RunningService> {
+  const clock = options.clock ?? Date.now;
+  const context = await openContext(store, { keys: options.keys });
+  const index = new DecisionIndex(context.catalogs, clock());
+  const replication = new Replication({
+    index,
+    store,
+    feed: options.feed,
+    clock,
+    reloadCatalogs: async () => {
+      context.catalogs = buildCatalogSet(await store.catalogVersions());
+      return context.catalogs;
+    },
+  });
+  await replication.start();
+  return compose(
+    context,
+    index,
+    new AuditTree(store),
+    { ...options, clock, replication, role: 'replica' },
+    () => replication.stop(),
+    async () => undefined,
+  );
+}
+
+/** What both kinds of server are made of: tokens, the decision log, metrics, the HTTP server, and stopping in order. */
+async function compose(
+  context: AppContext,
+  index: DecisionIndex,
+  auditTree: AuditTree,
+  options: ServerOptions & {
+    readonly clock: () => number;
+    readonly changes?: ChangePublisher;
+    readonly replication?: Replication;
+  },
+  stopWork: () => Promise<void>,
+  afterDecisionLog: () => Promise<void>,
+): Promise<RunningService> {
+  const { clock } = options;
+  const tokens = new TokenAuthority(context, clock);
+  await tokens.refresh();
+  const refresher = setInterval(() => void tokens.refresh().catch(() => undefined), tokenRefreshIntervalMs);
+  refresher.unref();
+  const decisionLog = new DecisionLog(context, {
+    flushIntervalMs: decisionLogFlushIntervalMs,
+    batchMax: decisionLogBatchMax,
+    queueMax: decisionLogQueueMax,
+  });
+  const { replication, changes } = options;
+  const metrics = createMetrics({
+    indexSubjects: () => index.size,
+    decisionLogPending: () => decisionLog.pending,
+    decisionLogWritten: () => decisionLog.written,
+    ...(replication === undefined ? {} : { replicaLag: () => replication.lag }),
+    ...(changes === undefined ? {} : { changesPublished: () => changes.published }),
+  });
+  const service: Service = {
+    context,
+    index,
+    tokens,
+    decisionLog,
+    auditTree,
+    metrics,
+    clock,
+    ...(replication === undefined ? {} : { replication }),
+  };
   const app = await buildServer(service, options);
   let stopped: Promise<void> | undefined;
   return {
@@ -84,14 +177,11 @@ export async function startService(store: Store, options: StartOptions): Promise
     stop: () => {
       stopped ??= (async () => {
         clearInterval(refresher);
-        clearInterval(expiries);
-        clearInterval(checkpoints);
         await app.close();
-        for (const d of dispatchers) await d.stop();
+        await stopWork();
         await decisionLog.close();
-        // The last decisions are in the log: sign what it holds, so the next start can prove it was not rewritten.
-        await checkpoint().catch(() => undefined);
-        await store.close();
+        await afterDecisionLog();
+        await context.store.close();
       })();
       return stopped;
     },

@@ -7,7 +7,7 @@ import postgres from 'postgres';
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import type { Store } from '../../src/store/ports.ts';
+import type { IdentifierProtector, Store } from '../../src/store/ports.ts';
 import { testKeys } from './keys.ts';
 
 export const testDatabaseUrl =
@@ -44,15 +44,33 @@ export function freshSchema(): string {
   return schema;
 }
 
-/** A store in a new, empty schema, dropped when the test file ends. */
-export async function openTestPostgresStore(schema = freshSchema()): Promise<Store> {
+export interface TestStoreOptions {
+  /** Default: testKeys, as the contract suite's stores. */
+  readonly keys?: IdentifierProtector;
+}
+
+/** A store in a new, empty schema (or the one given, to reopen it), dropped when the test file ends. */
+export async function openTestPostgresStore(schema = freshSchema(), options: TestStoreOptions = {}): Promise<Store> {
   await requirePostgres();
-  return openPostgresStore(testDatabaseUrl, { keys: testKeys, schema, connections: 4 });
+  return openPostgresStore(testDatabaseUrl, { keys: options.keys ?? testKeys, schema, connections: 4 });
+}
+
+/** The URL of another database on the test server (it need not exist). */
+export function testServerUrl(database: string): string {
+  const url = new URL(testDatabaseUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** A plain client of the test database, or of another one on its server: to look under a store, or to drop. */
+export function connectTestServer(database?: string): postgres.Sql {
+  const url = database === undefined ? testDatabaseUrl : testServerUrl(database);
+  return postgres(url, { max: 1, onnotice: () => undefined });
 }
 
 after(async () => {
   if (made.length === 0) return;
-  const sql = postgres(testDatabaseUrl, { max: 1, onnotice: () => undefined });
+  const sql = connectTestServer();
   try {
     for (const schema of made.splice(0)) await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   } finally {

@@ -29,8 +29,10 @@ import {
   type Agency,
   type AuditEvent,
   type AuditEventInput,
+  type Change,
   type ListMember,
   type Store,
+  type TokenRecord,
 } from '../../src/store/ports.ts';
 import { demoAgencies, demoVersions } from './demo-catalogs.ts';
 
@@ -48,13 +50,13 @@ function subjectOf(key: string): SubjectId {
 }
 
 /** The n-th test resident (n < 12,000): a valid resident ID born in 1980, region 110105. */
-function person(n: number): SubjectId {
+export function person(n: number): SubjectId {
   const first17 = `1101051980${String(1 + Math.floor(n / 1000)).padStart(2, '0')}01${String(n % 1000).padStart(3, '0')}`;
   return subjectOf(first17 + residentIdCheckCharacter(first17));
 }
 
 /** The n-th test company: a valid USCC of a market entity (kind organisation). */
-function organisation(n: number): SubjectId {
+export function organisation(n: number): SubjectId {
   const first17 = `91110105MA${String(n).padStart(7, '0')}`;
   return subjectOf(first17 + usccCheckCharacter(first17));
 }
@@ -66,6 +68,11 @@ function government(n: number): SubjectId {
 }
 
 const visitor = subjectOf('passport:DEU:C01X00T47');
+
+/** The n-th test passport (n < 100,000). */
+function passport(n: number): SubjectId {
+  return subjectOf(`passport:DEU:C02X${String(n).padStart(5, '0')}`);
+}
 
 /** Stores keep subjects in the order of their lookup tokens (keyed hashes): stable, and telling nothing. */
 const token = (key: string) => testKeys.lookup(key);
@@ -204,6 +211,61 @@ function eventOf(n: number, subject?: SubjectId): AuditEventInput {
     ...(subject === undefined ? {} : { subject: subject.key }),
     payload: { n, refs: [`R-${n}`], nested: { ok: true, note: '审计' } },
   };
+}
+
+/* ---------- Changes ---------- */
+
+type ChangeContent = Omit<Change, 'id'>;
+
+const byPassport = (a: { readonly passport: string }, b: { readonly passport: string }) =>
+  compareText(a.passport, b.passport);
+
+/**
+ * A change without its id, in a canonical order: the port promises no order within one change, so subjects and
+ * passports are sorted here (subjects are not deduplicated, so a subject named twice still shows).
+ */
+function contentOf(change: Change): ChangeContent {
+  return {
+    subjects: [...change.subjects].sort(compareText),
+    passports: [...change.passports].sort(byPassport),
+    catalogs: change.catalogs,
+  };
+}
+
+/** The change a transaction should leave, from identifiers: each subject once, by lookup token. */
+function changeOf(
+  subjects: readonly SubjectId[],
+  passports: readonly { readonly passport: SubjectId; readonly subject: SubjectId }[] = [],
+  catalogs = false,
+): ChangeContent {
+  const tokens = [...subjects, ...passports.map((p) => p.subject)].map((s) => token(s.key));
+  return {
+    subjects: [...new Set(tokens)].sort(compareText),
+    passports: passports
+      .map((p) => ({ passport: token(p.passport.key), subject: token(p.subject.key) }))
+      .sort(byPassport),
+    catalogs,
+  };
+}
+
+/** The whole outbox, read in pages of `limit`; checks that ids rise and that no page is longer than asked. */
+async function allChanges(store: Store, limit: number, afterId = 0): Promise<Change[]> {
+  const all: Change[] = [];
+  for (let after = afterId; ;) {
+    const page = await store.changes(after, limit);
+    assert.ok(page.length <= limit, `a page of changes holds at most ${limit}, not ${page.length}`);
+    for (const change of page) {
+      // Checked here so that an adapter ignoring afterId fails instead of paging forever.
+      assert.ok(Number.isSafeInteger(change.id) && change.id > after, `change ${change.id} comes after ${after}`);
+      after = change.id;
+    }
+    all.push(...page);
+    if (page.length < limit) return all;
+  }
+}
+
+function tokenRecordOf(id: string): TokenRecord {
+  return { id, role: 'reviewer', name: `reviewer ${id}`, scope: [], secretHash: `hash-of-${id}`, createdAtMs: t0 };
 }
 
 /* ---------- Helpers ---------- */
@@ -1147,6 +1209,244 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             [b1],
           );
           assert.deepEqual(await store.repairsOf(person(3).key), []);
+        }));
+    });
+
+    describe('change outbox', () => {
+      it('writes one change per committed transaction that changed what decisions read, oldest first', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.changes(0, 10), []);
+          const [p1, p2, p3, p4, p5] = [person(1), person(2), person(3), person(4), person(5)];
+          const [o1, o2] = [organisation(1), organisation(2)];
+          const catalog = demoVersions()[0] ?? assert.fail('the demo has catalogs');
+          const relation = (o: SubjectId, p: SubjectId): Relation => ({
+            organisation: o.key,
+            person: p.key,
+            role: 'legal_representative',
+            fromMs: t0,
+          });
+          const expected: ChangeContent[] = [];
+
+          await store.transaction((tx) => tx.putDerivations([derivationOf(p1), derivationOf(o1)]));
+          expected.push(changeOf([p1, o1]));
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([o2, p2, p3]);
+            await tx.putRelations([relation(o2, p2), relation(o2, p3)]);
+          });
+          expected.push(changeOf([o2, p2, p3]));
+          await store.transaction((tx) =>
+            tx.linkPassports([
+              { passport: passport(1).key, subject: p4.key, linkedAtMs: t0 },
+              { passport: passport(2).key, subject: p4.key, linkedAtMs: t0 },
+            ]),
+          );
+          expected.push(
+            changeOf(
+              [],
+              [
+                { passport: passport(1), subject: p4 },
+                { passport: passport(2), subject: p4 },
+              ],
+            ),
+          );
+          await store.transaction((tx) => tx.insertCatalogVersion(catalog));
+          expected.push(changeOf([], [], true));
+
+          // Several writes of several kinds, some naming the same subject again, make one change.
+          await store.transaction(async (tx) => {
+            await tx.putDerivations([derivationOf(p5)]);
+            await tx.putDerivations([derivationOf(p5, [], -7), derivationOf(p1)]);
+            await tx.putRelations([relation(o1, p5)]);
+            await tx.linkPassports([{ passport: passport(3).key, subject: p5.key, linkedAtMs: t0 }]);
+            await tx.insertCatalogVersion({ ...catalog, version: catalog.version + 1 });
+          });
+          expected.push(changeOf([p5, p1, o1], [{ passport: passport(3), subject: p5 }], true));
+
+          // Writes that change nothing a decision reads leave no change.
+          await store.transaction(async (tx) => {
+            await tx.putAgencies(demoAgencies());
+            await tx.putSubjects([person(6)]);
+            await tx.rememberIdentity(person(7).key);
+            await tx.insertRecords([{ draft: draftOf(person(6), 'R-1'), recordedAtMs: t0 }]);
+            await tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(1, person(6))], testKeys));
+            await tx.putToken(tokenRecordOf('tok-1'));
+            await tx.putMeta('outbox-test', 'yes');
+          });
+          await store.transaction((tx) => tx.appendAuditEvents(chainEvents(undefined, [], testKeys)));
+          await store.transaction(async (tx) =>
+            tx.appendAuditEvents(chainEvents(await tx.auditTail(), [eventOf(2)], testKeys)),
+          );
+          await store.transaction((tx) => tx.putToken(tokenRecordOf('tok-2')));
+          await store.transaction(async () => undefined);
+
+          // A transaction that rolls back leaves none, whatever it wrote first.
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.putDerivations([derivationOf(person(8))]);
+              await tx.putRelations([relation(o2, person(8))]);
+              await tx.linkPassports([{ passport: passport(4).key, subject: person(8).key, linkedAtMs: t0 }]);
+              await tx.insertCatalogVersion({ ...catalog, version: catalog.version + 2 });
+              throw new Error('rolled back');
+            }),
+            /rolled back/,
+          );
+
+          const changes = await allChanges(store, 100);
+          assert.deepEqual(changes.map(contentOf), expected);
+          assert.ok(
+            changes.every((c, i) => i === 0 || c.id > (changes[i - 1]?.id ?? Infinity)),
+            `ids increase in commit order: ${changes.map((c) => c.id).join(', ')}`,
+          );
+          // The transactions that left no change are not there; a later one comes after the rest.
+          await store.transaction((tx) => tx.putDerivations([derivationOf(person(9))]));
+          const [latest, ...more] = await store.changes(changes.at(-1)?.id ?? assert.fail(), 10);
+          assert.deepEqual(more, []);
+          assert.ok(latest !== undefined);
+          assert.deepEqual(contentOf(latest), changeOf([person(9)]));
+        }));
+
+      it('names subjects and passports by lookup token only; identifiersOf maps each token back', () =>
+        withStore(async (store) => {
+          const [p1, p2, o1] = [person(1), person(2), organisation(1)];
+          const identifiers = [p1, p2, o1, passport(1), government(1)];
+          await store.transaction(async (tx) => {
+            await tx.putDerivations([derivationOf(p1), derivationOf(government(1))]);
+            await tx.putRelations([{ organisation: o1.key, person: p2.key, role: 'legal_representative', fromMs: t0 }]);
+            await tx.linkPassports([{ passport: passport(1).key, subject: p1.key, linkedAtMs: t0 }]);
+          });
+
+          const [change, ...rest] = await store.changes(0, 10);
+          assert.deepEqual(rest, []);
+          assert.ok(change !== undefined);
+          assert.deepEqual(
+            contentOf(change),
+            changeOf([p1, government(1), o1, p2], [{ passport: passport(1), subject: p1 }]),
+          );
+          const text = JSON.stringify(change);
+          for (const identifier of identifiers) {
+            // A passport number alone names its holder as well as the whole identifier does.
+            const bare = identifier.key.split(':').at(-1) ?? identifier.key;
+            assert.ok(!text.includes(bare), `the change does not hold ${identifier.key}`);
+          }
+
+          const named = await store.identifiersOf(change.subjects);
+          assert.deepEqual(
+            [...named].sort((a, b) => compareText(a[0], b[0])),
+            [p1, government(1), o1, p2]
+              .map((s) => [token(s.key), s.key] as const)
+              .sort((a, b) => compareText(a[0], b[0])),
+          );
+          const passports = await store.identifiersOf(change.passports.flatMap((p) => [p.passport, p.subject]));
+          assert.deepEqual(
+            passports,
+            new Map([
+              [token(passport(1).key), passport(1).key],
+              [token(p1.key), p1.key],
+            ]),
+          );
+        }));
+
+      it('pages through the outbox after an id, and drops exactly the changes through an id', () =>
+        withStore(async (store) => {
+          for (let i = 1; i <= 5; i += 1) await store.transaction((tx) => tx.putDerivations([derivationOf(person(i))]));
+          const all = await allChanges(store, 100);
+          assert.deepEqual(
+            all.map(contentOf),
+            [1, 2, 3, 4, 5].map((i) => changeOf([person(i)])),
+          );
+          const [c1, c2, c3, c4, c5] = all as [Change, Change, Change, Change, Change];
+
+          assert.deepEqual(await store.changes(0, 2), [c1, c2]);
+          assert.deepEqual(await store.changes(c2.id, 2), [c3, c4]);
+          assert.deepEqual(await store.changes(c4.id, 2), [c5]);
+          assert.deepEqual(await store.changes(c5.id, 2), []);
+          assert.deepEqual(await store.changes(c1.id, 100), [c2, c3, c4, c5]);
+          assert.deepEqual(await store.changes(0, 0), []);
+          assert.deepEqual(await allChanges(store, 1), all);
+
+          // Dropping rolled back keeps everything.
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.dropChanges(c5.id);
+              throw new Error('rolled back');
+            }),
+            /rolled back/,
+          );
+          assert.deepEqual(await store.changes(0, 100), all);
+
+          // Dropping is not itself a change.
+          await store.transaction((tx) => tx.dropChanges(c3.id));
+          assert.deepEqual(await store.changes(0, 100), [c4, c5]);
+          await store.transaction((tx) => tx.dropChanges(c3.id));
+          assert.deepEqual(await store.changes(0, 100), [c4, c5], 'dropping again drops nothing more');
+          await store.transaction((tx) => tx.dropChanges(0));
+          assert.deepEqual(await store.changes(0, 100), [c4, c5]);
+
+          // A transaction that drops and derives keeps its own change: it is written after the drop, at commit.
+          await store.transaction(async (tx) => {
+            await tx.dropChanges(c5.id);
+            await tx.putDerivations([derivationOf(person(6))]);
+          });
+          const [c6, ...after] = await store.changes(0, 100);
+          assert.deepEqual(after, []);
+          assert.ok(c6 !== undefined && c6.id > c5.id, `the new change's id ${c6?.id} comes after ${c5.id}`);
+          assert.deepEqual(contentOf(c6), changeOf([person(6)]));
+        }));
+
+      it('never reuses an id, even once the outbox was emptied', () =>
+        withStore(async (store) => {
+          for (let i = 1; i <= 3; i += 1) await store.transaction((tx) => tx.putDerivations([derivationOf(person(i))]));
+          const last = (await store.changes(0, 100)).at(-1) ?? assert.fail('three changes were written');
+          await store.transaction((tx) => tx.dropChanges(last.id));
+          assert.deepEqual(await store.changes(0, 100), []);
+
+          // A reader that goes on after the last id it published must see the next change.
+          await store.transaction((tx) => tx.putDerivations([derivationOf(person(4))]));
+          const next = await store.changes(0, 100);
+          assert.equal(next.length, 1);
+          assert.ok(
+            (next[0]?.id ?? 0) > last.id,
+            `the change after an emptied outbox has id ${next[0]?.id}, after the dropped ${last.id}`,
+          );
+          assert.deepEqual(await store.changes(last.id, 100), next);
+        }));
+
+      it('gives the stored identifiers behind lookup tokens, and nothing for the others', () =>
+        withStore(async (store) => {
+          assert.deepEqual(await store.identifiersOf([]), new Map());
+          const stored = [person(1), organisation(1), government(1), visitor];
+          await store.transaction(async (tx) => {
+            await tx.putSubjects(stored.slice(0, 3));
+            await tx.rememberIdentity(visitor.key);
+          });
+          await assert.rejects(
+            store.transaction(async (tx) => {
+              await tx.rememberIdentity(person(8).key);
+              throw new Error('rolled back');
+            }),
+            /rolled back/,
+          );
+          // Reading by an identifier computes its token, but stores nothing.
+          assert.equal(await store.subject(person(9).key), undefined);
+
+          const asked = [
+            ...stored.map((s) => token(s.key)),
+            token(person(8).key),
+            token(person(9).key),
+            'not-a-token',
+            token(person(1).key),
+          ];
+          assert.deepEqual(await store.identifiersOf(asked), new Map(stored.map((s) => [token(s.key), s.key])));
+          assert.deepEqual(await store.identifiersOf([token(person(9).key)]), new Map());
+        }));
+
+      it('reads many identifiers at once', () =>
+        withStore(async (store) => {
+          const subjects = Array.from({ length: manyKeysCount }, (_, i) => person(i));
+          await store.transaction((tx) => tx.putSubjects(subjects));
+          const unknown = Array.from({ length: 30 }, (_, i) => token(organisation(i).key));
+          const found = await store.identifiersOf([...subjects.map((s) => token(s.key)).reverse(), ...unknown]);
+          assert.deepEqual(found, new Map(subjects.map((s) => [token(s.key), s.key])));
         }));
     });
 

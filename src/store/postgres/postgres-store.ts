@@ -149,6 +149,20 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   return new PostgresStore(sql, options.keys);
 }
 
+/** Whether the database exists and holds Credence's tables. */
+export async function postgresHoldsRegister(url: string): Promise<boolean> {
+  const sql = connect(url, 1);
+  try {
+    const [row] = await sql.unsafe(`SELECT to_regclass('schema_migrations') IS NOT NULL AS found`);
+    return row?.found === true;
+  } catch (error) {
+    if (errorCode(error) === '3D000') return false;
+    throw error;
+  } finally {
+    await sql.end();
+  }
+}
+
 /** Removes every table Credence made in the database (for `credence demo`, which starts from nothing). */
 export async function resetPostgresDatabase(url: string): Promise<void> {
   const sql = connect(url, 1);

@@ -285,9 +285,10 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
     sql: `
       -- The change outbox: one row per committed transaction that changed what decisions answer (derived state,
       -- relations, catalogs, passport links), written in that transaction; the change publisher sends each to the
-      -- stream once and then drops it (app/change-stream.ts).
+      -- stream once and then drops it (app/change-stream.ts). AUTOINCREMENT: an id is never used twice, even
+      -- after every row was dropped, so the stream's duplicate check never mistakes a new change for an old one.
       CREATE TABLE changes (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         body TEXT NOT NULL
       ) STRICT;
     `,
