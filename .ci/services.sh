@@ -52,13 +52,15 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start
 fi
 if ! wait_for pg_isready -q -h 127.0.0.1 -p 5432; then
-  echo "services.sh: PostgreSQL $pg_version does not answer on 127.0.0.1:5432 after ${wait_seconds} s; see /var/log/postgresql/" >&2
+  echo "services.sh: PostgreSQL $pg_version does not answer on 127.0.0.1:5432 after ${wait_seconds} s;" \
+    "see /var/log/postgresql/" >&2
   exit 1
 fi
 # A fresh Debian install asks for a password over TCP (scram-sha-256); the tests connect without one.
 if ! postgres_trusts_loopback; then
   hba="/etc/postgresql/$pg_version/main/pg_hba.conf"
-  sed -Ei 's#^(host[[:space:]]+all[[:space:]]+all[[:space:]]+(127\.0\.0\.1/32|::1/128)[[:space:]]+)[^[:space:]]+#\1trust#' "$hba"
+  sed -Ei 's#^(host[[:space:]]+all[[:space:]]+all[[:space:]]+(127\.0\.0\.1/32|::1/128)[[:space:]]+)[^[:space:]]+#\1trust#' \
+    "$hba"
   pg_ctlcluster --skip-systemctl-redirect "$pg_version" main reload
   if ! wait_for postgres_trusts_loopback; then
     echo "services.sh: psql -h 127.0.0.1 -U postgres still fails without a password; check the host lines of $hba" >&2
@@ -73,7 +75,8 @@ if ! nats_answers; then
     --exec /usr/sbin/nats-server -- \
     -a "$nats_host" -p "$nats_port" -js -sd "$nats_store_dir" -l "$nats_log_file"
   if ! wait_for nats_answers; then
-    echo "services.sh: nats-server does not answer on $nats_host:$nats_port after ${wait_seconds} s; see $nats_log_file" >&2
+    echo "services.sh: nats-server does not answer on $nats_host:$nats_port after ${wait_seconds} s;" \
+      "see $nats_log_file" >&2
     tail -n 20 "$nats_log_file" >&2 2>/dev/null || true
     exit 1
   fi

@@ -249,6 +249,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
                 streamSequence: z.number().int().describe('the last message the stream is known to hold'),
                 lag: z.number().int().describe('messages not yet applied'),
                 snapshots: z.number().int().describe('snapshots loaded: one at start, one per gap'),
+                resubscriptions: z.number().int().describe('consumers replaced after they stopped delivering'),
                 streamReachable: z.boolean(),
               })
               .optional()
@@ -273,6 +274,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
                 streamSequence: r.streamSequence,
                 lag: r.lag,
                 snapshots: r.snapshots,
+                resubscriptions: r.resubscriptions,
                 streamReachable: r.streamReachable,
               },
             }),

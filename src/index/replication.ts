@@ -35,6 +35,9 @@ export interface ReplicationOptions {
   readonly positionIntervalMs?: number;
 }
 
+/** Behind the stream this long without applying anything: the consumer is replaced. */
+const stalledMs = 3_000;
+
 export class Replication {
   readonly #options: ReplicationOptions;
   #applied = 0;
@@ -45,6 +48,8 @@ export class Replication {
   #poller: NodeJS.Timeout | undefined;
   #streamReachable = true;
   #stopped = false;
+  #stallSeenAt = { applied: 0, sinceMs: 0 };
+  #resubscriptions = 0;
 
   constructor(options: ReplicationOptions) {
     this.#options = options;
@@ -96,6 +101,20 @@ export class Replication {
       this.#streamReachable = true;
     } catch {
       this.#streamReachable = false;
+      return;
+    }
+    // Behind, and not moving: the consumer is stuck (its server died, say) even if the client has not noticed yet.
+    // A new one from where the index is costs nothing; messages already applied are skipped.
+    const now = Date.now();
+    if (this.lag === 0 || this.#applied !== this.#stallSeenAt.applied) {
+      this.#stallSeenAt = { applied: this.#applied, sinceMs: now };
+    } else if (now - this.#stallSeenAt.sinceMs >= stalledMs && !this.#stopped) {
+      this.#stallSeenAt = { applied: this.#applied, sinceMs: now };
+      this.#resubscriptions++;
+      const stuck = this.#following;
+      this.#following = undefined;
+      stuck?.stop();
+      this.#follow();
     }
   }
 
@@ -112,6 +131,7 @@ export class Replication {
 
   #follow(): void {
     const following = this.#options.feed.follow(this.#applied + 1, async ({ change, sequence, pending }) => {
+      if (this.#following !== following) return;
       this.#streamLast = Math.max(this.#streamLast, sequence + pending);
       if (sequence <= this.#applied) return;
       if (sequence > this.#applied + 1) {
@@ -132,7 +152,7 @@ export class Replication {
     this.#following = following;
     // Following ends only when stopped, or when the consumer failed or a snapshot could not be read: start over.
     const restart = () => {
-      if (!this.#stopped) this.#restart();
+      if (!this.#stopped && this.#following === following) this.#restart();
     };
     following.done.then(restart, restart);
   }
@@ -168,6 +188,11 @@ export class Replication {
     }
     const subjects = change.subjects.map(subjectOf).filter((s): s is SubjectId => s !== undefined);
     if (subjects.length > 0) await refreshSubjects(index, store, subjects, clock());
+  }
+
+  /** Consumers replaced because they stopped delivering while the stream had more. */
+  get resubscriptions(): number {
+    return this.#resubscriptions;
   }
 
   /** Apply failures (each covered by a snapshot reload). */

@@ -107,7 +107,8 @@ export class NatsChangeStream implements ChangeSink {
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: Math.max(1, fromSequence),
       });
-      const iterator = await consumer.consume();
+      // Short pulls, so that heartbeats (half the pull's expiry) soon show a consumer whose server has gone.
+      const iterator = await consumer.consume({ expires: 5_000 });
       messages = iterator;
       if (stopped) iterator.stop();
       for await (const message of iterator) {
