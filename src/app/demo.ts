@@ -9,7 +9,7 @@ import { appendAudit } from './audit-chain.ts';
 import { publishCatalog } from './catalogs.ts';
 import type { AppContext } from './context.ts';
 import { notifyExpiries } from './expiries.ts';
-import { generatePopulation } from './population.ts';
+import { generatePopulation, type Population } from './population.ts';
 import { submitRecords } from './records.ts';
 
 export const demoPublishedAtMs = Date.parse('2025-10-01T00:00:00Z');
@@ -32,33 +32,34 @@ export interface DemoReport {
   readonly rejected: number;
 }
 
-export async function createDemo(context: AppContext, options: DemoOptions): Promise<DemoReport> {
+/** What the demo registers before its agencies report anything: agencies and calendars, then the catalogs. */
+export async function registerDemoSetup(
+  context: AppContext,
+  setup: Pick<DemoOptions, 'agencies' | 'calendars' | 'catalogs'>,
+): Promise<void> {
   await context.store.transaction(async (tx) => {
-    await tx.putAgencies(options.agencies);
-    await tx.putCalendars(options.calendars ?? []);
+    await tx.putAgencies(setup.agencies);
+    await tx.putCalendars(setup.calendars ?? []);
     await appendAudit(tx, context.keys, [
       {
         atMs: demoPublishedAtMs,
         kind: 'agencies.registered',
         actor: 'admin',
-        payload: { agencies: options.agencies.map((a) => a.id) },
+        payload: { agencies: setup.agencies.map((a) => a.id) },
       },
     ]);
   });
-  for (const input of options.catalogs) {
+  for (const input of setup.catalogs) {
     const draft = parseCatalogDraft(input);
     if (!draft.ok) throw new Error(`demo catalog is invalid: ${draft.problem.message}`);
     const published = await publishCatalog(context, input, { nowMs: demoPublishedAtMs, actor: 'admin' });
     if (!published.ok)
       throw new Error(`demo catalog ${draft.value.scheme.id} not published: ${published.problem.message}`);
   }
+}
 
-  const population = generatePopulation({
-    people: options.people,
-    seed: options.seed,
-    startMs: demoStartMs,
-    endMs: demoEndMs,
-  });
+/** The demo's people, companies and bodies, and who represents which company. */
+export async function registerPopulation(context: AppContext, population: Population): Promise<void> {
   await context.store.transaction(async (tx) => {
     await tx.putSubjects(population.subjects);
     await tx.putRelations(population.relations);
@@ -71,6 +72,17 @@ export async function createDemo(context: AppContext, options: DemoOptions): Pro
       },
     ]);
   });
+}
+
+export async function createDemo(context: AppContext, options: DemoOptions): Promise<DemoReport> {
+  await registerDemoSetup(context, options);
+  const population = generatePopulation({
+    people: options.people,
+    seed: options.seed,
+    startMs: demoStartMs,
+    endMs: demoEndMs,
+  });
+  await registerPopulation(context, population);
 
   let rejected = 0;
   const total = population.records.length;

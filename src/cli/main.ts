@@ -68,8 +68,9 @@ Commands:
                                  serve the HTTP API (/v1, /docs, /openapi.json, /healthz, /metrics); with
                                  --webhook (or CREDENCE_NOTICE_WEBHOOK), also deliver notices to that URL; with
                                  --nats (or CREDENCE_NATS_URL), publish each change to the JetStream change stream
-                                 (made with N copies if missing: 3 on a three-node cluster)
-  replica --nats URL,... --database-url URL [--port 8081] [--host 127.0.0.1]
+                                 (made with N copies if missing: 3 on a three-node cluster; --stream NAME,
+                                 default CREDENCE_CHANGES, for several registers on one NATS)
+  replica --nats URL,... --database-url URL [--stream NAME] [--port 8081] [--host 127.0.0.1]
                                  a stateless decision replica: loads the index from PostgreSQL, follows the
                                  change stream, serves /v1/decisions (+ batch), /healthz with its lag, /metrics
   notify-expiries [--since ISO]  tell subjects what time did since the last run: listings ended at term,
@@ -391,8 +392,11 @@ function natsServersOf(values: Options): string[] | undefined {
 
 async function openChangeStream(values: Options, servers: string[]): Promise<NatsChangeStream> {
   const replicas = positiveInteger(values, 'stream-replicas', 1, 5);
+  const stream = typeof values.stream === 'string' ? values.stream : undefined;
+  if (stream !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(stream))
+    throw new UsageError('bad_arguments', `--stream takes letters, digits, - and _ (at most 64), not ${stream}`);
   try {
-    return await NatsChangeStream.open({ servers, replicas });
+    return await NatsChangeStream.open({ servers, replicas, ...(stream === undefined ? {} : { stream }) });
   } catch (error) {
     throw new UsageError(
       'stream_unreachable',
@@ -719,6 +723,7 @@ async function run(argv: string[]): Promise<void> {
         host: { type: 'string', default: '127.0.0.1' },
         webhook: { type: 'string' },
         nats: { type: 'string' },
+        stream: { type: 'string' },
         'stream-replicas': { type: 'string' },
       });
       expectPositionals(positionals, []);
@@ -742,6 +747,7 @@ async function run(argv: string[]): Promise<void> {
         port: { type: 'string', default: '8081' },
         host: { type: 'string', default: '127.0.0.1' },
         nats: { type: 'string' },
+        stream: { type: 'string' },
         'stream-replicas': { type: 'string' },
       });
       expectPositionals(positionals, []);

@@ -141,28 +141,26 @@ function extendsToPersons(catalogs: CatalogSet, derivation: Derivation, nowMs: n
 
 type Related = { relation: Relation; derivation: Derivation }[];
 
-/** Windows for these subjects from the store: their derivations, and for persons the organisations they represent. */
+/**
+ * Windows for these subjects from the store: their derivations, and for persons the organisations they represent.
+ * The per-person reads are issued together: on a networked store they are in flight at once, not one by one.
+ */
 async function windowsOf(store: Store, catalogs: CatalogSet, subjects: readonly SubjectId[], nowMs: number) {
   const derivations = await store.derivations(subjects.map((s) => s.key));
-  const out: { subject: SubjectId; windows: MeasureWindow[] }[] = [];
-  for (const subject of subjects) {
-    let related: Related = [];
-    if (subject.kind === 'person') {
-      const relations = await store.relationsOfPerson(subject.key);
-      if (relations.length > 0) {
-        const organisations = await store.derivations(relations.map((r) => r.organisation));
-        related = relations.flatMap((relation) => {
-          const d = organisations.get(relation.organisation);
-          return d === undefined ? [] : [{ relation, derivation: d }];
-        });
-      }
-    }
-    out.push({
+  const relations = await Promise.all(
+    subjects.map((s) => (s.kind === 'person' ? store.relationsOfPerson(s.key) : Promise.resolve([]))),
+  );
+  const organisations = await store.derivations([...new Set(relations.flat().map((r) => r.organisation))]);
+  return subjects.map((subject, i) => {
+    const related: Related = (relations[i] ?? []).flatMap((relation) => {
+      const d = organisations.get(relation.organisation);
+      return d === undefined ? [] : [{ relation, derivation: d }];
+    });
+    return {
       subject,
       windows: measureWindows(catalogs, subject.key, subject.kind, derivations.get(subject.key), nowMs, related),
-    });
-  }
-  return out;
+    };
+  });
 }
 
 const pageSize = 5_000;
@@ -224,9 +222,9 @@ export async function refreshSubjects(
   nowMs: number,
 ): Promise<void> {
   const affected = new Map(subjects.map((s) => [s.key, s]));
-  for (const s of subjects) {
-    if (s.kind === 'person') continue;
-    for (const relation of await store.relationsOfOrganisation(s.key)) {
+  const organisations = subjects.filter((s) => s.kind !== 'person');
+  for (const relations of await Promise.all(organisations.map((s) => store.relationsOfOrganisation(s.key)))) {
+    for (const relation of relations) {
       const parsed = parseSubjectId(relation.person);
       if (parsed.ok) affected.set(parsed.value.key, parsed.value);
     }

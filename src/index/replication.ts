@@ -50,6 +50,7 @@ export class Replication {
   #stopped = false;
   #stallSeenAt = { applied: 0, sinceMs: 0 };
   #resubscriptions = 0;
+  #generation = 0;
 
   constructor(options: ReplicationOptions) {
     this.#options = options;
@@ -89,6 +90,7 @@ export class Replication {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#generation++;
     clearInterval(this.#poller);
     this.#following?.stop();
     await this.#following?.done.catch(() => undefined);
@@ -112,9 +114,8 @@ export class Replication {
       this.#stallSeenAt = { applied: this.#applied, sinceMs: now };
       this.#resubscriptions++;
       const stuck = this.#following;
-      this.#following = undefined;
-      stuck?.stop();
       this.#follow();
+      stuck?.stop();
     }
   }
 
@@ -130,8 +131,11 @@ export class Replication {
   }
 
   #follow(): void {
+    // Each consumer has its generation: one replaced (or stopped) is ignored even if it still delivers.
+    const generation = ++this.#generation;
+    this.#stallSeenAt = { applied: this.#applied, sinceMs: Date.now() };
     const following = this.#options.feed.follow(this.#applied + 1, async ({ change, sequence, pending }) => {
-      if (this.#following !== following) return;
+      if (generation !== this.#generation) return;
       this.#streamLast = Math.max(this.#streamLast, sequence + pending);
       if (sequence <= this.#applied) return;
       if (sequence > this.#applied + 1) {
@@ -152,7 +156,7 @@ export class Replication {
     this.#following = following;
     // Following ends only when stopped, or when the consumer failed or a snapshot could not be read: start over.
     const restart = () => {
-      if (!this.#stopped && this.#following === following) this.#restart();
+      if (!this.#stopped && generation === this.#generation) this.#restart();
     };
     following.done.then(restart, restart);
   }

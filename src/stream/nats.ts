@@ -22,7 +22,9 @@ export interface ChangeStreamOptions {
   readonly maxMessages?: number;
 }
 
-const subject = 'credence.changes';
+const defaultStream = 'CREDENCE_CHANGES';
+/** Each stream its own subject (a NATS subject belongs to one stream), so that registers can share a server. */
+const subjectOf = (stream: string) => (stream === defaultStream ? 'credence.changes' : `credence.changes.${stream}`);
 const nanosPerMs = 1_000_000;
 /** Longer than any outage after which the main server resends what it published but had not yet dropped. */
 const duplicateWindowMs = 24 * 3_600_000;
@@ -45,11 +47,13 @@ export class NatsChangeStream implements ChangeSink {
   readonly #nc: NatsConnection;
   readonly #jsm: JetStreamManager;
   readonly #stream: string;
+  readonly #subject: string;
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, stream: string) {
+  private constructor(nc: NatsConnection, jsm: JetStreamManager, stream: string, subject: string) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#stream = stream;
+    this.#subject = subject;
   }
 
   /** Connects, and makes the stream if it does not exist (the first of main server and replicas to start does). */
@@ -63,19 +67,19 @@ export class NatsChangeStream implements ChangeSink {
     });
     try {
       const jsm = await jetstreamManager(nc);
-      const name = options.stream ?? 'CREDENCE_CHANGES';
-      try {
-        await jsm.streams.info(name);
-      } catch {
-        await jsm.streams.add({
+      const name = options.stream ?? defaultStream;
+      // An existing stream is taken as it is: publish on the subject it was made with.
+      const existing = await jsm.streams.info(name).catch(() => undefined);
+      const made =
+        existing ??
+        (await jsm.streams.add({
           name,
-          subjects: [subject],
+          subjects: [subjectOf(name)],
           num_replicas: options.replicas ?? 1,
           max_msgs: options.maxMessages ?? 1_000_000,
           duplicate_window: duplicateWindowMs * nanosPerMs,
-        });
-      }
-      return new NatsChangeStream(nc, jsm, name);
+        }));
+      return new NatsChangeStream(nc, jsm, name, made.config.subjects?.[0] ?? subjectOf(name));
     } catch (error) {
       await nc.close();
       throw error;
@@ -84,7 +88,10 @@ export class NatsChangeStream implements ChangeSink {
 
   async publish(change: Change, messageId: string): Promise<void> {
     const js = jetstream(this.#nc);
-    await js.publish(subject, JSON.stringify(change), { msgID: messageId, expect: { streamName: this.#stream } });
+    await js.publish(this.#subject, JSON.stringify(change), {
+      msgID: messageId,
+      expect: { streamName: this.#stream },
+    });
   }
 
   async position(): Promise<StreamPosition> {

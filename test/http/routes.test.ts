@@ -1560,12 +1560,14 @@ describe('service routes', () => {
       answer,
       z.strictObject({
         status: z.literal('ok'),
+        role: z.literal('main'),
         indexSubjects: z.number().int(),
         decisionLogPending: z.number().int(),
         decisionLogWritten: z.number().int(),
       }),
     );
     assert.ok(body.indexSubjects >= 3, `index holds the listed subjects: ${body.indexSubjects}`);
+    assert.equal('replication' in body, false, 'only a replica reports replication');
   });
 
   test('GET /metrics is public Prometheus text with request and decision counters by pattern', async () => {

@@ -81,6 +81,20 @@ function eventOf(n: number, actor: string, subject?: SubjectId): AuditEventInput
   };
 }
 
+/**
+ * Expects opening a store to fail as `matches` says; a store that opens anyway is closed before the test fails, so
+ * that its pool does not keep the test process running.
+ */
+async function assertOpenRejects(opening: Promise<Store>, matches: (error: unknown) => boolean): Promise<void> {
+  await assert.rejects(
+    opening.then(async (store) => {
+      await store.close();
+      assert.fail('the store opened');
+    }),
+    matches,
+  );
+}
+
 /** Runs `body` with a plain client of the test database, always ended. */
 async function withServer<T>(body: (sql: postgres.Sql) => Promise<T>, database?: string): Promise<T> {
   const sql = connectTestServer(database);
@@ -151,8 +165,8 @@ describe('postgres store: databases and schemas', () => {
     const databasesNamed = () =>
       withServer(async (sql) => (await sql.unsafe('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length);
     try {
-      await assert.rejects(
-        openPostgresStore(url.toString(), { keys: testKeys }),
+      await assertOpenRejects(
+        openPostgresStore(url.toString(), { keys: testKeys, connections: 2 }),
         (error: unknown) =>
           error instanceof DatabaseMissingError &&
           error.code === 'database_missing' &&
@@ -224,7 +238,7 @@ describe('postgres store: databases and schemas', () => {
       await made.close();
     }
     const otherKeys = keyringFrom(generateKeyMaterial());
-    await assert.rejects(
+    await assertOpenRejects(
       openTestPostgresStore(schema, { keys: otherKeys }),
       (error: unknown) => error instanceof KeysMismatchError && error.code === 'keys_mismatch',
     );
