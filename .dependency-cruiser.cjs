@@ -25,11 +25,7 @@ module.exports = {
       from: { path: '^src/store/([^/]+)/' },
       to: {
         path: '^src/',
-        pathNot: [
-          '^src/store/(ports|identities|rows|changes)\\.ts$',
-          '^src/core/',
-          '^src/store/$1/',
-        ],
+        pathNot: ['^src/store/(ports|identities|rows|changes)\\.ts$', '^src/core/', '^src/store/$1/'],
       },
     },
     {
@@ -45,7 +41,8 @@ module.exports = {
     },
     {
       name: 'stream-adapters-use-the-port',
-      comment: 'A change stream adapter imports only its port (app/change-stream.ts), the store port types and the core.',
+      comment:
+        'A change stream adapter imports only its port (app/change-stream.ts), the store port types and the core.',
       severity: 'error',
       from: { path: '^src/stream/' },
       to: {

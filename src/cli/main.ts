@@ -30,7 +30,13 @@ import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
 import { submitRecords } from '../app/records.ts';
 import { summarize } from '../app/summary.ts';
-import { DatabaseFormatError, DatabaseMissingError, KeysMismatchError, type Store } from '../store/ports.ts';
+import {
+  DatabaseFormatError,
+  DatabaseMissingError,
+  DatabaseUnreachableError,
+  KeysMismatchError,
+  type Store,
+} from '../store/ports.ts';
 import {
   describePostgresUrl,
   isPostgresUrl,
@@ -1227,6 +1233,7 @@ try {
   if (
     error instanceof UsageError ||
     error instanceof DatabaseMissingError ||
+    error instanceof DatabaseUnreachableError ||
     error instanceof DatabaseFormatError ||
     error instanceof KeysMismatchError
   ) {

@@ -378,6 +378,11 @@ export class DatabaseFormatError extends Error {
   readonly code = 'database_format';
 }
 
+/** A database server that cannot be reached or refuses the login. */
+export class DatabaseUnreachableError extends Error {
+  readonly code = 'database_unreachable';
+}
+
 /** A database opened with keys other than those it was made with. */
 export class KeysMismatchError extends Error {
   readonly code = 'keys_mismatch';

@@ -28,6 +28,7 @@ import {
   freshSchema,
   openTestPostgresStore,
   requirePostgres,
+  testDatabaseUrl,
   testServerUrl,
 } from '../support/postgres.ts';
 import { organisation, person, runStoreContract } from '../support/store-contract.ts';
@@ -193,6 +194,27 @@ describe('postgres store: databases and schemas', () => {
     } finally {
       await withServer((sql) => sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), 'postgres');
     }
+  });
+
+  it('says plainly when no server answers, or the server refuses the login', async () => {
+    const nobodyThere = 'postgres://postgres@127.0.0.1:1/credence';
+    await assert.rejects(openPostgresStore(nobodyThere, { keys: testKeys }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'database_unreachable');
+      assert.match(error.message, /cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/credence/);
+      return true;
+    });
+    const login = new URL(testDatabaseUrl);
+    login.username = `nobody_${randomBytes(4).toString('hex')}`;
+    login.password = 'secret-never-shown';
+    await assert.rejects(
+      openPostgresStore(login.toString(), { keys: testKeys }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'database_unreachable');
+        assert.match(error.message, /refused the login/);
+        assert.ok(!error.message.includes('secret-never-shown'), 'the password is not in the message');
+        return true;
+      },
+    );
   });
 
   it('reopens a migrated schema with its data, running no migration again', async () => {

@@ -20,6 +20,7 @@ import { ChangeNote, changeFromRow } from '../changes.ts';
 import { Identities, type Opener } from '../identities.ts';
 import {
   DatabaseMissingError,
+  DatabaseUnreachableError,
   DuplicateReferenceError,
   KeysMismatchError,
   type AccountRecord,
@@ -112,6 +113,20 @@ function connect(url: string, connections: number, schema?: string): postgres.Sq
 
 const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+/** A connection that failed (refused, unknown host, timed out, login refused), said plainly. */
+function unreachable(url: string, error: unknown): Error {
+  const code = errorCode(error);
+  // 28000 / 28P01: the server refused the login; ECONN..., ENOTFOUND, ETIMEDOUT: no server there.
+  if (code === undefined || !/^(E[A-Z]+|28000|28P01|CONNECT_TIMEOUT)$/.test(code)) return error as Error;
+  const hint = code.startsWith('28')
+    ? 'the server refused the login: check the user and password in the URL'
+    : 'is PostgreSQL running there? (bash .ci/services.sh starts one on loopback)';
+  return new DatabaseUnreachableError(
+    `cannot connect to ${describePostgresUrl(url)}: ${(error as Error).message}; ${hint}`,
+    { cause: error },
+  );
+}
+
 const errorCode = (error: unknown) =>
   typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 
@@ -122,7 +137,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   } catch (error) {
     await sql.end();
     // 3D000: the database does not exist.
-    if (errorCode(error) !== '3D000') throw error;
+    if (errorCode(error) !== '3D000') throw unreachable(url, error);
     const name = new URL(url).pathname.slice(1);
     if (!options.create)
       throw new DatabaseMissingError(
