@@ -296,6 +296,8 @@ async function makeDemoAccounts(context: AppContext, db: string, nowMs: number):
     made.push({ login: request.login, role: request.role, password });
   }
   rmSync(demoAccountsFileOf(db), { force: true });
+  // Beside the database, or for PostgreSQL under data/, which a fresh checkout does not have yet.
+  mkdirSync(dirname(demoAccountsFileOf(db)), { recursive: true });
   writeFileSync(demoAccountsFileOf(db), `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600 });
 }
 

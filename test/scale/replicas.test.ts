@@ -185,6 +185,8 @@ after(async () => {
     await sql.end();
   }
   rmSync(folder, { recursive: true, force: true });
+  // The demo's account file for a PostgreSQL database is kept under data/, by the database's name.
+  rmSync(join(root, 'data', `postgres-${databaseName}.accounts`), { force: true });
 });
 
 describe('decision replicas on PostgreSQL and a three-node JetStream cluster', () => {
