@@ -15,6 +15,7 @@ import {
   type Demo,
   logIn,
   openPage,
+  overflowOf,
   phoneViewport,
   screenshot,
   startDemoAndBrowser,
@@ -279,7 +280,7 @@ test('at phone width the administrator’s pages are no wider than the screen', 
   for (const path of ['/admin', '/admin/catalogs/tax-credit', '/admin/tokens', '/admin/accounts', '/admin/agencies']) {
     await page.goto(path);
     await page.locator('h2').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await overflowOf(page);
     assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
   }
   await context.close();

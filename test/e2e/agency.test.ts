@@ -14,6 +14,7 @@ import {
   type Demo,
   logIn,
   openPage,
+  overflowOf,
   phoneViewport,
   screenshot,
   startDemoAndBrowser,
@@ -133,7 +134,7 @@ test('the submit form in Chinese, and at phone width', async () => {
     await page.locator('#subject').fill(withWrongCheck(cleanResidentId(2)));
     await page.locator('#subject-problem').getByText('证件号码校验未通过').waitFor();
     assert.deepEqual(await accessibilityViolations(page), []);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await overflowOf(page);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     await screenshot(page, viewport ? 'agency-submit-zh-CN-phone' : 'agency-submit-zh-CN');
     assert.deepEqual(problems, []);

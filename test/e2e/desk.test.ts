@@ -14,6 +14,7 @@ import {
   type Demo,
   logIn,
   openPage,
+  overflowOf,
   phoneViewport,
   screenshot,
   startDemoAndBrowser,
@@ -131,7 +132,7 @@ test('the refusal in Chinese, on a desktop and at phone width', async () => {
     await page.locator('ul.reasons').getByText('已被列入：失信被执行人名单').waitFor();
     await page.getByText('异议途径').waitFor();
     assert.deepEqual(await accessibilityViolations(page), []);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await overflowOf(page);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
     await screenshot(page, viewport ? 'desk-deny-zh-CN-phone' : 'desk-deny-zh-CN');
     assert.deepEqual(problems, []);

@@ -10,6 +10,7 @@ import {
   type Demo,
   logIn,
   openPage,
+  overflowOf,
   phoneViewport,
   screenshot,
   startDemoAndBrowser,
@@ -98,7 +99,7 @@ test('keyboard: the first Tab reaches the skip link, which moves to the content'
 test('at phone width nothing is wider than the screen', async () => {
   const { context, page } = await openPage(browser, demo, { viewport: phoneViewport, locale: 'zh-CN' });
   await page.goto('/');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await overflowOf(page);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
   await screenshot(page, 'home-zh-CN-phone');
   await context.close();

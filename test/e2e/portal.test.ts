@@ -15,6 +15,7 @@ import {
   type Demo,
   logIn,
   openPage,
+  overflowOf,
   phoneViewport,
   screenshot,
   startDemoAndBrowser,
@@ -99,7 +100,7 @@ test('my standing in Chinese, and at phone width', async () => {
     assert.ok(await chartDrawn(page));
     assert.deepEqual(await accessibilityViolations(page), []);
     if (viewport) {
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await overflowOf(page);
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     }
     await screenshot(page, viewport ? 'portal-standing-zh-CN-phone' : 'portal-standing-zh-CN');
@@ -284,7 +285,7 @@ test('at phone width no portal page is wider than the screen', async () => {
     await page.goto(path);
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
     await page.locator('main table, main li, main form').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await overflowOf(page);
     assert.ok(overflow <= 0, `${path} is ${overflow}px wider than the phone`);
   }
   assert.deepEqual(problems, []);

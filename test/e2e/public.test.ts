@@ -15,6 +15,7 @@ import {
   accessibilityViolations,
   type Demo,
   openPage,
+  overflowOf,
   phoneViewport,
   root,
   screenshot,
@@ -61,7 +62,7 @@ async function savedText(download: Download): Promise<string> {
 }
 
 async function noOverflow(page: Page): Promise<void> {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await overflowOf(page);
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
 }
 

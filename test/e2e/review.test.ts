@@ -14,6 +14,7 @@ import {
   type Demo,
   logIn,
   openPage,
+  overflowOf,
   phoneViewport,
   screenshot,
   startDemoAndBrowser,
@@ -253,7 +254,7 @@ test('the queue in Chinese, on a desktop and at phone width', async () => {
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
     assert.deepEqual(await accessibilityViolations(page), []);
     if (viewport) {
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await overflowOf(page);
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     }
     await screenshot(page, viewport ? 'review-queue-zh-CN-phone' : 'review-queue-zh-CN');

@@ -221,3 +221,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * How many pixels the page is wider than its window, measured once the page's data has come and been drawn (a
+ * page measured while it loads shows only its frame, which is never too wide).
+ */
+export async function overflowOf(page: Page): Promise<number> {
+  await page.waitForLoadState('networkidle');
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
