@@ -8,6 +8,7 @@ import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
 import type { RecordFact } from '../core/record.ts';
 import { ok, fail, type Result } from '../core/result.ts';
 import type { Relation, Standing } from '../core/standing.ts';
+import { renderNotice } from '../core/notices.ts';
 import type { AuditEvent, Notice, Objection } from '../store/ports.ts';
 import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
@@ -96,7 +97,7 @@ export async function exportSubject(
     standing: await standingOf(context, subject, options.nowMs),
     records: await store.recordsOf(subject.key),
     derivation: (await store.derivation(subject.key)) ?? null,
-    notices: await store.noticesOf(subject.key, exportNoticesMax),
+    notices: (await store.noticesOf(subject.key, exportNoticesMax)).map((n) => renderNotice(context.catalogs, n)),
     objections: await store.objectionsOf(subject.key),
     relations:
       subject.kind === 'person'

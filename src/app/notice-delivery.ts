@@ -6,6 +6,7 @@
  * Delivery is at least once: a crash between sending and recording means a resend, so receivers deduplicate on
  * the notice id, which every channel sends.
  */
+import { renderNotice } from '../core/notices.ts';
 import type { Notice, NoticeDelivery } from '../store/ports.ts';
 import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
@@ -79,7 +80,7 @@ export class NoticeDispatcher {
     let dead = 0;
     for (const { delivery, notice } of await store.dueDeliveries(channel, this.#clock(), this.#options.batchMax)) {
       const result = await this.#channel
-        .deliver(notice)
+        .deliver(renderNotice(this.#context.catalogs, notice))
         .catch((error: unknown): DeliveryResult => ({ ok: false, permanent: false, error: (error as Error).message }));
       const nowMs = this.#clock();
       const attempts = delivery.attempts + 1;

@@ -1,5 +1,5 @@
 /** A due-process step (an objection filed or decided, a repair applied for or decided): told and audited together. */
-import type { NoticeDraft } from '../core/notices.ts';
+import type { NoticeFacts } from '../core/notices.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
 import { appendAudit } from './audit-chain.ts';
 import type { AppContext } from './context.ts';
@@ -8,7 +8,7 @@ export async function tellAndAudit(
   context: AppContext,
   tx: StoreTransaction,
   nowMs: number,
-  notice: NoticeDraft,
+  notice: NoticeFacts,
   event: Omit<AuditEventInput, 'atMs'>,
 ): Promise<void> {
   await tx.insertNotices([notice], nowMs);

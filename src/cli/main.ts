@@ -10,6 +10,7 @@ import { SingleBar } from 'cli-progress';
 import { listMembersPageMax, webhookTimeoutMs } from '../core/constants.ts';
 import { maskSubjectKey, parseSubjectId, residentIdCheckCharacter } from '../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../core/time.ts';
+import { renderNotice } from '../core/notices.ts';
 import { publishCatalog } from '../app/catalogs.ts';
 import { createAccount } from '../app/accounts.ts';
 import { AuditTree, checkpointText } from '../app/audit-tree.ts';
@@ -820,7 +821,8 @@ async function run(argv: string[]): Promise<void> {
       const subject = parseSubjectId(String(positionals[0]));
       if (!subject.ok) throw new UsageError(subject.problem.code, subject.problem.message);
       await withContext(values, async (context) => {
-        const notices = await context.store.noticesOf(subject.value.key, limit);
+        const stored = await context.store.noticesOf(subject.value.key, limit);
+        const notices = stored.map((n) => renderNotice(context.catalogs, n));
         await logRead(context, subject.value.key, {
           nowMs: instantOption(values, 'now', clockMs),
           actor: cliActor,

@@ -12,7 +12,7 @@
  */
 import type { CatalogVersion } from '../core/catalog.ts';
 import type { Derivation } from '../core/derive.ts';
-import type { NoticeDraft } from '../core/notices.ts';
+import type { NoticeFacts, NoticeWords } from '../core/notices.ts';
 import type { SubjectId } from '../core/identifiers.ts';
 import type { RecordDraft, RecordFact } from '../core/record.ts';
 import type { Relation } from '../core/standing.ts';
@@ -117,11 +117,17 @@ export interface CatalogDraftRecord {
   readonly updatedBy: string;
 }
 
-/** A notice in the outbox (for now, delivered to the subject's inbox by being stored). */
-export interface Notice extends NoticeDraft {
+/**
+ * A notice in the outbox (delivered to the subject's inbox by being stored), as the store keeps it: its facts.
+ * Its words come from core/notices.ts renderNotice under the published catalogs (a Notice).
+ */
+export interface StoredNotice extends NoticeFacts {
   readonly id: number;
   readonly createdAtMs: number;
 }
+
+/** A stored notice with its words: what the subject is told. */
+export type Notice = StoredNotice & NoticeWords;
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
 
@@ -207,7 +213,7 @@ export interface StoreTransaction {
   auditTail(): Promise<{ readonly seq: number; readonly hash: string } | undefined>;
   derivationsOf(subjects: readonly string[]): Promise<Map<string, Derivation>>;
   /** Adds notices to the outbox and returns them with their ids. */
-  insertNotices(notices: readonly NoticeDraft[], createdAtMs: number): Promise<Notice[]>;
+  insertNotices(notices: readonly NoticeFacts[], createdAtMs: number): Promise<StoredNotice[]>;
   /** Opens a pending delivery for every notice after the channel's cursor (up to `limit`); returns how many. */
   enqueueDeliveries(channel: string, limit: number, nowMs: number): Promise<number>;
   putDelivery(delivery: NoticeDelivery): Promise<void>;
@@ -256,7 +262,7 @@ export interface StoreTransaction {
   openObjectionOf(recordId: number): Promise<Objection | undefined>;
   /** Per subject, the records under an open objection (an input of the fold). */
   disputedRecordsOf(subjects: readonly string[]): Promise<Map<string, Set<number>>>;
-  noticesOfRecord(subject: string, recordId: number): Promise<Notice[]>;
+  noticesOfRecord(subject: string, recordId: number): Promise<StoredNotice[]>;
   /** Marks a token revoked; false if there is no such token or it was revoked already. */
   revokeToken(id: string, atMs: number): Promise<boolean>;
   putCatalogDraft(draft: CatalogDraftRecord): Promise<void>;
@@ -312,10 +318,14 @@ export interface Store {
   /** A subject's repair applications, oldest first (the portal follows them). */
   repairsOf(subject: string): Promise<Repair[]>;
   /** Pending deliveries on a channel that are due, oldest first, with their notices. */
-  dueDeliveries(channel: string, nowMs: number, limit: number): Promise<{ delivery: NoticeDelivery; notice: Notice }[]>;
+  dueDeliveries(
+    channel: string,
+    nowMs: number,
+    limit: number,
+  ): Promise<{ delivery: NoticeDelivery; notice: StoredNotice }[]>;
   deliveries(channel: string, status: DeliveryStatus, limit: number): Promise<NoticeDelivery[]>;
   /** A subject's notices, newest first, before the given id (for paging). */
-  noticesOf(subject: string, limit: number, beforeId?: number): Promise<Notice[]>;
+  noticesOf(subject: string, limit: number, beforeId?: number): Promise<StoredNotice[]>;
   catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined>;
   derivations(subjects: readonly string[]): Promise<Map<string, Derivation>>;
   /** Active members of a list at an instant, in lookup-token order, after the given subject (for paging). */

@@ -5,7 +5,7 @@
  */
 import type { CatalogVersion } from '../core/catalog.ts';
 import type { Derivation } from '../core/derive.ts';
-import type { NoticeDraft } from '../core/notices.ts';
+import type { NoticeFacts } from '../core/notices.ts';
 import type { IdentifierScheme, SubjectId, SubjectKind } from '../core/identifiers.ts';
 import type { RecordFact } from '../core/record.ts';
 import type { Relation, Role } from '../core/standing.ts';
@@ -18,7 +18,7 @@ import type {
   AuditEvent,
   CatalogDraftRecord,
   DeliveryStatus,
-  Notice,
+  StoredNotice,
   NoticeDelivery,
   Objection,
   ObjectionStatus,
@@ -147,10 +147,22 @@ export function auditFromRow(row: Row): AuditEvent {
   };
 }
 
-/** A notice row: its body is stored without the subject, which is the row's (protected) subject column. */
-export function noticeFromRow(row: Row, ids: Opener): Notice {
+/**
+ * A notice's stored body: its facts without those the row holds in columns (the subject, which is protected, the
+ * kind, whether it is adverse, the record). Notices stored before notices were rendered on read also hold their
+ * words; renderNotice gives the same words again.
+ */
+export function noticeBody(n: NoticeFacts): string {
+  const { subject, kind, adverse, recordId, ...rest } = n;
+  return JSON.stringify(rest);
+}
+
+export function noticeFromRow(row: Row, ids: Opener): StoredNotice {
   return {
-    ...(JSON.parse(str(row.body)) as NoticeDraft),
+    ...(JSON.parse(str(row.body)) as NoticeFacts),
+    kind: str(row.kind) as NoticeFacts['kind'],
+    adverse: row.adverse === true || row.adverse === 1 || row.adverse === 1n,
+    recordId: num(row.record_id),
     subject: ids.clear(str(row.subject)),
     id: num(row.id),
     createdAtMs: num(row.created_at_ms),

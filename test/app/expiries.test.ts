@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { notifyExpiries } from '../../src/app/expiries.ts';
 import { submitRecords } from '../../src/app/records.ts';
+import { renderNotice } from '../../src/core/notices.ts';
 import { openTestContext, type TestContext } from '../support/app-context.ts';
 
 const dayMs = 86_400_000;
@@ -53,7 +54,8 @@ test('the first run starts now; later runs tell each expiry exactly once, at the
   const [ended] = await t.context.store.noticesOf(person, 1);
   assert.equal(ended?.kind, 'listing.ended');
   assert.equal(ended?.adverse, false);
-  assert.match(ended?.text.en ?? '', /Flight ban/);
+  assert.ok(ended);
+  assert.match(renderNotice(t.context.catalogs, ended).text.en, /Flight ban/);
   // The same stretch again tells nothing new.
   assert.equal((await notifyExpiries(t.context, { nowMs: banEnds })).notices, 0);
 

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createDemo } from '../../src/app/demo.ts';
+import { renderNotice } from '../../src/core/notices.ts';
 import { openContext } from '../../src/app/context.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
 import { testKeys } from '../support/keys.ts';
@@ -38,7 +39,7 @@ describe('notices', () => {
 
   test('a listing commits with an adverse notice that says what, why, until when and how to object', async () => {
     await submitRecords(t.context, [court('N-1', 'court.defaulter.refuses', '2026-11-01T00:00:00Z')], { nowMs });
-    const notices = await t.context.store.noticesOf(person, 10);
+    const notices = (await t.context.store.noticesOf(person, 10)).map((n) => renderNotice(t.context.catalogs, n));
     const listing = notices.find((n) => n.kind === 'listing.started');
     assert.ok(listing, 'a listing.started notice');
     assert.equal(listing.adverse, true);
@@ -70,7 +71,7 @@ describe('notices', () => {
     assert.ok(ended);
     assert.equal(ended.adverse, false);
     assert.equal(ended.objectionDeadlineMs, undefined);
-    assert.match(ended.text.en, /ended on 2026-11-10/);
+    assert.match(renderNotice(t.context.catalogs, ended).text.en, /ended on 2026-11-10/);
   });
 
   test('a backdated record tells of the later record it doubles', async () => {

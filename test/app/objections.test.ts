@@ -12,6 +12,7 @@ import { checkAction } from '../../src/app/decisions.ts';
 import { decideObjection, fileObjection } from '../../src/app/objections.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
 import { reasonLengthMax } from '../../src/core/constants.ts';
+import { renderNotice } from '../../src/core/notices.ts';
 import type { RecordFact, RecordInput } from '../../src/core/record.ts';
 import type { Result } from '../../src/core/result.ts';
 import type { Objection } from '../../src/store/ports.ts';
@@ -133,7 +134,10 @@ describe('objections', () => {
     `(15 days from the notice of ${new Date(toldAtMs).toISOString()})`;
 
   async function noticesAbout(subject: string, recordId: number) {
-    return (await t.context.store.noticesOf(subject, 1_000)).filter((n) => n.recordId === recordId).reverse();
+    return (await t.context.store.noticesOf(subject, 1_000))
+      .filter((n) => n.recordId === recordId)
+      .map((n) => renderNotice(t.context.catalogs, n))
+      .reverse();
   }
 
   async function travelOutcome(subject: string, atMs: number): Promise<string> {

@@ -13,7 +13,7 @@ import { testKeys } from './keys.ts';
 import { describe, it } from 'node:test';
 import { chainEvents, findChainBreak } from '../../src/app/audit-chain.ts';
 import type { CatalogVersion } from '../../src/core/catalog.ts';
-import type { NoticeDraft } from '../../src/core/notices.ts';
+import type { NoticeFacts } from '../../src/core/notices.ts';
 import type { Derivation, Listing } from '../../src/core/derive.ts';
 import {
   parseSubjectId,
@@ -1068,7 +1068,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
       it('puts notices in the outbox with ids, reads a subject’s newest first with paging, and sees derivations in a transaction', () =>
         withStore(async (store) => {
           const subject = person(7);
-          const notice = (n: number): NoticeDraft => ({
+          const notice = (n: number): NoticeFacts => ({
             subject: subject.key,
             kind: n % 2 === 0 ? 'points.deducted' : 'listing.started',
             adverse: n % 3 !== 0,
@@ -1076,14 +1076,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             version: 1,
             recordId: 0,
             code: 'traffic.warning',
-            rule: { 'zh-CN': '交通违法警告', en: 'Traffic warning' },
-            legalBasis: 'basis',
             evidence: `evidence ${n}`,
             effectiveAtMs: t0 + n,
             ...(n % 3 !== 0 ? { objectionDeadlineMs: t0 + 15 * dayMs } : {}),
             details: { n },
-            measures: [],
-            text: { 'zh-CN': `通知 ${n}`, en: `notice ${n}` },
           });
           const stored = await store.transaction(async (tx) => {
             await tx.putSubjects([subject]);
@@ -1100,8 +1096,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             );
           });
           assert.deepEqual(
-            stored.map((n) => n.text.en),
-            ['notice 1', 'notice 2', 'notice 3'],
+            stored.map((n) => n.evidence),
+            ['evidence 1', 'evidence 2', 'evidence 3'],
           );
           assert.ok(
             stored.every((n, i) => i === 0 || n.id > (stored[i - 1]?.id ?? 0)),

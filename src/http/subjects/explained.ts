@@ -14,7 +14,7 @@ import type { Derivation } from '../../core/derive.ts';
 import type { SubjectKind } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import { isoFromMs } from '../../core/time.ts';
-import type { Notice, Objection } from '../../store/ports.ts';
+import type { Objection, StoredNotice } from '../../store/ports.ts';
 import { presentEntry, presentListing, presentRecord } from '../present.ts';
 
 export interface ExplainedInput {
@@ -24,7 +24,7 @@ export interface ExplainedInput {
   readonly records: readonly RecordFact[];
   readonly objections: readonly Objection[];
   /** The subject's notices (any order): the first one about a record starts its objection window. */
-  readonly notices: readonly Notice[];
+  readonly notices: readonly StoredNotice[];
   readonly nowMs: number;
 }
 

@@ -14,6 +14,7 @@ import { standingHistory } from '../../core/history.ts';
 import { parseSubjectId } from '../../core/identifiers.ts';
 import { relationInForce } from '../../core/standing.ts';
 import { isoFromMs, parseInstant } from '../../core/time.ts';
+import { renderNotice } from '../../core/notices.ts';
 import type { Notice } from '../../store/ports.ts';
 import { principalOf, staffOrSelf } from '../auth.ts';
 import { badRequest, fromProblem } from '../errors.ts';
@@ -200,7 +201,7 @@ export function subjectRoutes(app: FastifyInstance, service: Service): void {
         const notices = await context.store.noticesOf(subject.key, request.query.limit, request.query.before);
         const last = notices.at(-1);
         return {
-          notices: notices.map(presentNotice),
+          notices: notices.map((n) => presentNotice(renderNotice(context.catalogs, n))),
           ...(notices.length === request.query.limit && last ? { next: last.id } : {}),
         };
       }),

@@ -33,7 +33,7 @@ import {
   type DeliveryStatus,
   type IdentifierProtector,
   type ListMember,
-  type Notice,
+  type StoredNotice,
   type NoticeDelivery,
   type Objection,
   type ObjectionStatus,
@@ -55,6 +55,7 @@ import {
   deliveryFromRow,
   derivationFromRow,
   listMemberFromRow,
+  noticeBody,
   noticeFromRow,
   num,
   objectionFromRow,
@@ -438,7 +439,7 @@ class PostgresStore implements Store {
             notices.map((n) => String(n.adverse)),
             notices.map((n) => n.recordId),
             createdAtMs,
-            notices.map((n) => JSON.stringify({ ...n, subject: '' })),
+            notices.map(noticeBody),
           ],
         );
         const idsInOrder = rows.map((r) => num(r.id)).sort((a, b) => a - b);
@@ -825,7 +826,7 @@ class PostgresStore implements Store {
       noticesOfRecord: (subject, recordId) =>
         this.#mapped(
           tx,
-          'SELECT id, subject, created_at_ms, body FROM notices WHERE subject = $1 AND record_id = $2 ORDER BY id',
+          'SELECT id, subject, kind, adverse, record_id, created_at_ms, body FROM notices WHERE subject = $1 AND record_id = $2 ORDER BY id',
           [ids.token(subject), recordId],
           ['subject'],
           noticeFromRow,
@@ -1024,10 +1025,10 @@ class PostgresStore implements Store {
     channel: string,
     nowMs: number,
     limit: number,
-  ): Promise<{ delivery: NoticeDelivery; notice: Notice }[]> {
+  ): Promise<{ delivery: NoticeDelivery; notice: StoredNotice }[]> {
     return this.#mapped(
       this.#sql,
-      `SELECT d.*, n.subject, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
+      `SELECT d.*, n.subject, n.kind, n.adverse, n.record_id, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
        WHERE d.channel = $1 AND d.status = 'pending' AND d.next_attempt_at_ms <= $2 ORDER BY d.next_attempt_at_ms, d.notice_id LIMIT $3`,
       [channel, nowMs, limit],
       ['subject'],
@@ -1048,10 +1049,10 @@ class PostgresStore implements Store {
     ).map(deliveryFromRow);
   }
 
-  noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<Notice[]> {
+  noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<StoredNotice[]> {
     return this.#mapped(
       this.#sql,
-      'SELECT id, subject, created_at_ms, body FROM notices WHERE subject = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+      'SELECT id, subject, kind, adverse, record_id, created_at_ms, body FROM notices WHERE subject = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
       [this.#ids.token(subject), beforeId, limit],
       ['subject'],
       noticeFromRow,

@@ -29,7 +29,7 @@ import {
   type ObjectionStatus,
   type Repair,
   type RepairStatus,
-  type Notice,
+  type StoredNotice,
   type NoticeDelivery,
   type TokenRecord,
   type TransactionOptions,
@@ -49,6 +49,7 @@ import {
   deliveryFromRow,
   derivationFromRow,
   listMemberFromRow,
+  noticeBody,
   noticeFromRow,
   num,
   objectionFromRow,
@@ -410,7 +411,7 @@ class SqliteStore implements Store {
         );
         return notices.map((n) => {
           const subject = w.remember(n.subject);
-          const body = JSON.stringify({ ...n, subject: '' });
+          const body = noticeBody(n);
           const row = statement.get(subject, n.kind, n.adverse ? 1 : 0, n.recordId, createdAtMs, body);
           return { ...n, id: num(row?.id), createdAtMs };
         });
@@ -553,7 +554,7 @@ class SqliteStore implements Store {
       noticesOfRecord: async (subject, recordId) =>
         w
           .all(
-            'SELECT id, subject, created_at_ms, body FROM notices WHERE subject = ? AND record_id = ? ORDER BY id',
+            'SELECT id, subject, kind, adverse, record_id, created_at_ms, body FROM notices WHERE subject = ? AND record_id = ? ORDER BY id',
             this.#ids.token(subject),
             recordId,
           )
@@ -707,10 +708,10 @@ class SqliteStore implements Store {
     channel: string,
     nowMs: number,
     limit: number,
-  ): Promise<{ delivery: NoticeDelivery; notice: Notice }[]> {
+  ): Promise<{ delivery: NoticeDelivery; notice: StoredNotice }[]> {
     return this.#reader
       .all(
-        `SELECT d.*, n.subject, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
+        `SELECT d.*, n.subject, n.kind, n.adverse, n.record_id, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
          WHERE d.channel = ? AND d.status = 'pending' AND d.next_attempt_at_ms <= ? ORDER BY d.next_attempt_at_ms, d.notice_id LIMIT ?`,
         channel,
         nowMs,
@@ -798,10 +799,10 @@ class SqliteStore implements Store {
       .map((row) => objectionFromRow(row, this.#ids));
   }
 
-  async noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<Notice[]> {
+  async noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<StoredNotice[]> {
     return this.#reader
       .all(
-        'SELECT id, subject, created_at_ms, body FROM notices WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?',
+        'SELECT id, subject, kind, adverse, record_id, created_at_ms, body FROM notices WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?',
         this.#ids.token(subject),
         beforeId,
         limit,
