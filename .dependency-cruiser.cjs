@@ -25,7 +25,7 @@ module.exports = {
       from: { path: '^src/store/([^/]+)/' },
       to: {
         path: '^src/',
-        pathNot: ['^src/store/(ports|identities|rows|changes)\\.ts$', '^src/core/', '^src/store/$1/'],
+        pathNot: ['^src/store/(ports|identities|rows|changes|derivation-body)\\.ts$', '^src/core/', '^src/store/$1/'],
       },
     },
     {

@@ -675,13 +675,14 @@ describe('rebuild', () => {
         .prepare('SELECT subject, body FROM derivations ORDER BY subject')
         .all()
         .map((r) => ({ subject: String(r.subject), body: String(r.body) }))
-        .find((r) => ((JSON.parse(r.body) as { entries?: unknown[] }).entries?.length ?? 0) > 0),
+        .find((r) => (JSON.parse(r.body) as [number, unknown[]])[1].length > 0),
     );
     assert.ok(original, 'some subject has point entries');
-    const body = JSON.parse(original.body) as { entries: { points: number }[] };
-    const entry = body.entries[0];
+    // The stored layout (src/store/derivation-body.ts): [1, entries, grades, listings]; an entry's points at 4.
+    const body = JSON.parse(original.body) as [number, number[][]];
+    const entry = body[1][0];
     assert.ok(entry);
-    entry.points += 7;
+    entry[4] = (entry[4] ?? 0) + 7;
     withDb(
       db,
       (d) => d.prepare('UPDATE derivations SET body = ? WHERE subject = ?').run(JSON.stringify(body), original.subject),

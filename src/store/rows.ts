@@ -9,6 +9,7 @@ import type { NoticeFacts } from '../core/notices.ts';
 import type { IdentifierScheme, SubjectId, SubjectKind } from '../core/identifiers.ts';
 import type { RecordFact } from '../core/record.ts';
 import type { Relation, Role } from '../core/standing.ts';
+import { derivationOfBody } from './derivation-body.ts';
 import type { Opener } from './identities.ts';
 import type {
   AccountRecord,
@@ -169,9 +170,9 @@ export function noticeFromRow(row: Row, ids: Opener): StoredNotice {
   };
 }
 
-/** A derivation row: likewise, its body holds no identifier. */
+/** A derivation row: likewise, its body holds no identifier (store/derivation-body.ts). */
 export function derivationFromRow(row: Row, ids: Opener): Derivation {
-  return { ...(JSON.parse(str(row.body)) as Derivation), subject: ids.clear(str(row.subject)) };
+  return derivationOfBody(str(row.body), ids.clear(str(row.subject)), str(row.kind) as SubjectKind);
 }
 
 export function catalogVersionFromRow(row: Row): CatalogVersion {

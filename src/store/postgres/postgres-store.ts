@@ -67,6 +67,7 @@ import {
   tokenFromRow,
   type Row,
 } from '../rows.ts';
+import { derivationBody } from '../derivation-body.ts';
 import { pgMigrations } from './migrations.ts';
 
 type Db = postgres.Sql | postgres.TransactionSql;
@@ -321,7 +322,7 @@ class PostgresStore implements Store {
   }
 
   async #derivations(db: Db, subjects: readonly string[]): Promise<Map<string, Derivation>> {
-    const rows = await all(db, 'SELECT subject, body FROM derivations WHERE subject = ANY($1::text[])', [
+    const rows = await all(db, 'SELECT subject, kind, body FROM derivations WHERE subject = ANY($1::text[])', [
       this.#ids.tokens([...new Set(subjects)]),
     ]);
     const opener = await this.#open(db, rows, ['subject']);
@@ -603,11 +604,7 @@ class PostgresStore implements Store {
           tx,
           `INSERT INTO derivations (subject, kind, body) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
            ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body`,
-          [
-            rows.map((r) => r.subject),
-            rows.map((r) => r.d.kind),
-            rows.map((r) => JSON.stringify({ ...r.d, subject: '' })),
-          ],
+          [rows.map((r) => r.subject), rows.map((r) => r.d.kind), rows.map((r) => derivationBody(r.d))],
         );
         const listings = rows.flatMap((r) => r.d.listings.map((l) => ({ ...l, subject: r.subject })));
         if (listings.length === 0) return;
@@ -1180,7 +1177,7 @@ class PostgresStore implements Store {
     for (;;) {
       const rows = await all(
         this.#sql,
-        'SELECT subject, body FROM derivations WHERE subject > $1 ORDER BY subject LIMIT $2',
+        'SELECT subject, kind, body FROM derivations WHERE subject > $1 ORDER BY subject LIMIT $2',
         [after, pageSize],
       );
       if (rows.length === 0) return;
