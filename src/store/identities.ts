@@ -23,9 +23,9 @@ export class Identities implements Opener {
   readonly #readSealed: (token: string) => string | undefined;
   readonly #tokens = new Map<string, string>();
   readonly #clears = new Map<string, string>();
-  /** Tokens whose identity row is committed, and those the open transaction stored (known once it commits). */
+  /** Tokens whose identity row is committed, and those the open transaction stored or found (known once it commits). */
   readonly #stored = new Set<string>();
-  #pending: string[] = [];
+  readonly #pending = new Set<string>();
 
   constructor(protector: IdentifierProtector, readSealed: (token: string) => string | undefined) {
     this.#protector = protector;
@@ -96,22 +96,34 @@ export class Identities implements Opener {
     };
   }
 
-  /** Whether the identity row of this token is known to be committed (no need to look). */
+  /**
+   * Whether the identity row of this token is known to be there for the open transaction (no need to look): committed
+   * earlier, or stored or found by this transaction itself.
+   */
   isStored(token: string): boolean {
-    return this.#stored.has(token);
+    return this.#stored.has(token) || this.#pending.has(token);
   }
 
   /** The open transaction has this token's identity row (stored or found). */
   storedInTransaction(token: string): void {
-    this.#pending.push(token);
+    this.#pending.add(token);
   }
 
+  /** Keeps what a committed transaction stored, within the bound (a rolled-back one's rows are gone). */
   transactionEnded(committed: boolean): void {
     if (committed) {
-      if (this.#stored.size + this.#pending.length > cacheMax) this.#stored.clear();
-      for (const token of this.#pending) this.#stored.add(token);
+      if (this.#stored.size + this.#pending.size > cacheMax) this.#stored.clear();
+      for (const token of this.#pending) {
+        if (this.#stored.size >= cacheMax) break;
+        this.#stored.add(token);
+      }
     }
-    this.#pending = [];
+    this.#pending.clear();
+  }
+
+  /** How many tokens are known to be stored (for tests of the bound). */
+  get storedKnown(): number {
+    return this.#stored.size;
   }
 
   #remember(token: string, clear: string): void {
