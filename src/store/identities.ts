@@ -37,8 +37,6 @@ export class Identities implements Opener {
     let token = this.#tokens.get(clear);
     if (token === undefined) {
       token = this.#protector.lookup(clear);
-      if (this.#tokens.size >= cacheMax) this.#tokens.clear();
-      this.#tokens.set(clear, token);
       this.#remember(token, clear);
     }
     return token;
@@ -126,8 +124,11 @@ export class Identities implements Opener {
     return this.#stored.size;
   }
 
+  /** Both directions at once: an identifier opened is one whose token need not be computed again. */
   #remember(token: string, clear: string): void {
     if (this.#clears.size >= cacheMax) this.#clears.clear();
     this.#clears.set(token, clear);
+    if (this.#tokens.size >= cacheMax) this.#tokens.clear();
+    this.#tokens.set(clear, token);
   }
 }

@@ -34,21 +34,35 @@ export type Row = Record<string, unknown>;
 export const num = (value: unknown): number => Number(value);
 export const str = (value: unknown): string => String(value);
 
-export function recordFromRow(row: Row, ids: Opener): RecordFact {
+/** The columns of a record, in the order recordFromValues reads them. */
+export const recordColumns =
+  'id, agency, agency_ref, subject, code, effective_at_ms, recorded_at_ms, evidence, amount, case_ref, retracts, ends';
+
+/** A record from its columns as an array (recordColumns' order), its subject's identifier given. */
+export function recordFromValues(values: readonly unknown[], subject: string): RecordFact {
+  const [id, agency, agencyRef, , code, effectiveAtMs, recordedAtMs, evidence, amount, caseRef, retracts, ends] =
+    values;
   return {
-    id: num(row.id),
-    agency: str(row.agency),
-    agencyRef: str(row.agency_ref),
-    subject: ids.clear(str(row.subject)),
-    code: str(row.code),
-    effectiveAtMs: num(row.effective_at_ms),
-    recordedAtMs: num(row.recorded_at_ms),
-    evidence: str(row.evidence),
-    ...(row.amount === null ? {} : { amount: num(row.amount) }),
-    ...(row.case_ref === null ? {} : { caseRef: str(row.case_ref) }),
-    ...(row.retracts === null ? {} : { retracts: num(row.retracts) }),
-    ...(row.ends === null || row.ends === undefined ? {} : { ends: num(row.ends) }),
+    id: num(id),
+    agency: str(agency),
+    agencyRef: str(agencyRef),
+    subject,
+    code: str(code),
+    effectiveAtMs: num(effectiveAtMs),
+    recordedAtMs: num(recordedAtMs),
+    evidence: str(evidence),
+    ...(amount === null ? {} : { amount: num(amount) }),
+    ...(caseRef === null ? {} : { caseRef: str(caseRef) }),
+    ...(retracts === null ? {} : { retracts: num(retracts) }),
+    ...(ends === null || ends === undefined ? {} : { ends: num(ends) }),
   };
+}
+
+const recordColumnNames = recordColumns.split(', ');
+
+export function recordFromRow(row: Row, ids: Opener): RecordFact {
+  const values = recordColumnNames.map((column) => row[column] ?? null);
+  return recordFromValues(values, ids.clear(str(row.subject)));
 }
 
 export function subjectFromRow(row: Row, ids: Opener): SubjectId {
