@@ -11,7 +11,7 @@ import type { Store } from '../store/ports.ts';
 import { findChainBreak, recordDigest } from './audit-chain.ts';
 import { checkpointText, eventLeaf, tileSize } from './audit-tree.ts';
 import { publicKeyIdOf, verifySignature } from './keyring.ts';
-import { Frontier, MemoryTree } from './merkle.ts';
+import { Frontier, joinSubtrees } from './merkle.ts';
 
 export type AuditProblemKind = 'event' | 'tile' | 'checkpoint' | 'record';
 
@@ -53,8 +53,10 @@ export async function verifyAudit(store: Store, options: AuditVerifyOptions): Pr
     (a, b) => a.size - b.size,
   );
   let nextCheckpoint = 0;
-  const frontier = new Frontier();
-  let tile = new MemoryTree();
+  // The tree's right edge in two parts: the complete tiles (a frontier whose leaves are tile roots) and the events
+  // of the tile being filled. Each node is hashed once, and a full tile's frontier holds just its root.
+  const tiled = new Frontier();
+  let tile = new Frontier();
   const digests = new Map<number, { digest: string; seq: number }>();
   let tail: { seq: number; hash: string } | undefined;
   let events = 0;
@@ -62,7 +64,7 @@ export async function verifyAudit(store: Store, options: AuditVerifyOptions): Pr
   const checkCheckpointsAt = (size: number) => {
     for (let c = checkpoints[nextCheckpoint]; c !== undefined && c.size === size; c = checkpoints[nextCheckpoint]) {
       nextCheckpoint++;
-      const root = frontier.root().toString('hex');
+      const root = joinSubtrees([...tiled.hashes, ...tile.hashes]).toString('hex');
       if (c.root !== root)
         problem({
           kind: 'checkpoint',
@@ -93,20 +95,20 @@ export async function verifyAudit(store: Store, options: AuditVerifyOptions): Pr
       break;
     }
     for (const event of page) {
-      const leaf = eventLeaf(event.hash);
-      frontier.append(leaf);
-      tile.append(leaf);
+      tile.append(eventLeaf(event.hash));
       events++;
       if (tile.size === tileSize) {
         const index = events / tileSize - 1;
+        const root = tile.root();
         const stored = tiles[index];
-        if (stored !== undefined && !Buffer.from(stored).equals(tile.root()))
+        if (stored !== undefined && !Buffer.from(stored).equals(root))
           problem({
             kind: 'tile',
             id: index,
             message: `tile ${index} (events ${index * tileSize + 1}-${events}) does not match its events`,
           });
-        tile = new MemoryTree();
+        tiled.append(root);
+        tile = new Frontier();
       }
       collectDigest(event.payload, event.seq, digests);
       checkCheckpointsAt(events);

@@ -9,6 +9,7 @@ import {
   emptyRoot,
   Frontier,
   inclusionProof,
+  joinSubtrees,
   leafHash,
   MemoryTree,
   nodeHash,
@@ -558,4 +559,38 @@ test('a Frontier gives the tree head at every size, and survives a JSON round tr
   ];
   for (const bad of badInputs) assert.throws(() => Frontier.fromJSON(bad), JSON.stringify(bad));
   assert.throws(() => frontier.append(Buffer.alloc(0)), RangeError);
+});
+
+test('a hash is its own bytes: later hashing does not change one already returned, whatever its input was', () => {
+  const a = leafHash(Buffer.from('a'));
+  const b = leafHash(Buffer.from('b'));
+  const ab = nodeHash(a, b);
+  const copy = Buffer.from(ab);
+  // nodeHash writes its input into one shared buffer; a returned hash must not be a view of it.
+  const ba = nodeHash(b, a);
+  nodeHash(ab, ba);
+  assert.deepEqual(ab, copy);
+  assert.notDeepEqual(ab, ba);
+  assert.deepEqual(nodeHash(ab, ab), sha256(Buffer.of(1), copy, copy));
+  const long = Buffer.alloc(5000, 7);
+  assert.deepEqual(leafHash(long), sha256(Buffer.of(0), long));
+});
+
+test('joinSubtrees gives the head of consecutive complete subtrees, largest first, as the two-level frontier of verify', () => {
+  const inputs = Array.from({ length: 1100 }, (_, i) => Buffer.from(`leaf ${i}`));
+  const leaves = inputs.map((input) => leafHash(input));
+  assert.deepEqual(joinSubtrees([]), emptyRoot);
+  for (const size of [1, 2, 3, 255, 256, 257, 511, 512, 513, 1023, 1099, 1100]) {
+    // Tiles of 4 leaves: a frontier of complete tiles' roots, then a frontier of the rest.
+    const tiles = new Frontier();
+    let tile = new Frontier();
+    for (const leaf of leaves.slice(0, size)) {
+      tile.append(leaf);
+      if (tile.size === 4) {
+        tiles.append(tile.root());
+        tile = new Frontier();
+      }
+    }
+    assert.deepEqual(joinSubtrees([...tiles.hashes, ...tile.hashes]), naiveMth(inputs.slice(0, size)), `size ${size}`);
+  }
 });
