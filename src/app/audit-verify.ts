@@ -163,6 +163,13 @@ function collectDigest(
 ) {
   if (typeof payload.recordDigest === 'string' && typeof payload.recordId === 'number')
     into.set(payload.recordId, { digest: payload.recordDigest, seq });
+  // records.accepted (records.ts): [id, digest] for every record a transaction accepted from one agency.
+  if (Array.isArray(payload.records)) {
+    for (const entry of payload.records as unknown[]) {
+      if (Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'string')
+        into.set(entry[0], { digest: entry[1], seq });
+    }
+  }
   if (typeof payload.repairRecordDigest === 'string' && typeof payload.repairRecordId === 'number')
     into.set(payload.repairRecordId, { digest: payload.repairRecordDigest, seq });
 }

@@ -35,7 +35,7 @@ export interface Agency {
 
 export interface AuditEventInput {
   readonly atMs: number;
-  /** e.g. `record.accepted`, `catalog.published`, `decision.made`, `rebuild.completed`. */
+  /** e.g. `records.accepted`, `catalog.published`, `decision.made`, `rebuild.completed`. */
   readonly kind: string;
   /** Who did it: an agency id, `admin`, `system`, a service point. */
   readonly actor: string;

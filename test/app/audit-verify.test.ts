@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
+import { appendAudit } from '../../src/app/audit-chain.ts';
 import { AuditTree, eventLeaf } from '../../src/app/audit-tree.ts';
 import { verifyAudit, type AuditVerifyReport } from '../../src/app/audit-verify.ts';
 import { generateKeyMaterial, keyringFrom } from '../../src/app/keyring.ts';
@@ -18,6 +19,7 @@ import { createDemo } from '../../src/app/demo.ts';
 import { openContext } from '../../src/app/context.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { readDemoFiles } from '../../src/cli/files.ts';
+import type { SubjectId } from '../../src/core/identifiers.ts';
 import { testKeys } from '../support/keys.ts';
 
 const nowMs = Date.parse('2026-11-22T00:00:00Z');
@@ -31,6 +33,25 @@ before(async () => {
   const store = openSqliteStore(original, { create: true, keys: testKeys });
   const context = await openContext(store, { keys: testKeys });
   await createDemo(context, { people: 400, seed: 'audit', ...readDemoFiles() });
+  // A desk reads 600 subjects' data, one audited read each: the log spans more than one tile.
+  const subjects: SubjectId[] = [];
+  for await (const page of store.scanSubjects(600)) {
+    subjects.push(...page);
+    if (subjects.length >= 600) break;
+  }
+  await store.transaction((tx) =>
+    appendAudit(
+      tx,
+      testKeys,
+      subjects.map((s, i) => ({
+        atMs: nowMs - 1000 + i,
+        kind: 'data.read',
+        actor: 'desk',
+        subject: s.key,
+        payload: {},
+      })),
+    ),
+  );
   const tree = new AuditTree(store);
   const first = await tree.checkpoint(testKeys, nowMs);
   const more = await submitRecords(
@@ -125,9 +146,14 @@ describe('audit verify', () => {
   });
 
   test("one byte of an event's payload changed is found, naming that event first", async () => {
-    const report = await verifyCopy((db) => flipText(db, 'audit_events', 'payload', 'seq = 42', 12));
+    // A character inside the first digest of a records.accepted event (the payload stays valid JSON).
+    let seq = 0;
+    const report = await verifyCopy((db) => {
+      seq = Number(db.prepare("SELECT MIN(seq) AS s FROM audit_events WHERE kind = 'records.accepted'").get()?.s);
+      flipText(db, 'audit_events', 'payload', `seq = ${seq}`, 20);
+    });
     assert.equal(report.ok, false);
-    assert.deepEqual(report.problems[0] && [report.problems[0].kind, report.problems[0].id], ['event', 42]);
+    assert.deepEqual(report.problems[0] && [report.problems[0].kind, report.problems[0].id], ['event', seq]);
   });
 
   test("one byte of an event's actor, or a rewritten hash chain, is found", async () => {

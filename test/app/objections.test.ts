@@ -618,19 +618,20 @@ describe('objections', () => {
       const events = all
         .filter((e) => e.subject === testKeys.lookup(people.defaulter) && e.kind !== 'decision.made')
         .map((e) => [e.kind, e.atMs, e.actor, e.payload]);
-      assert.deepEqual(events, [
+      // The record itself was audited with its batch (records.accepted names records, not subjects).
+      const accepted = all.find(
+        (e) =>
+          e.kind === 'records.accepted' && (e.payload.records as [number, string][]).some(([id]) => id === record.id),
+      );
+      assert.deepEqual(
         [
-          'record.accepted',
-          t0,
-          'city-court',
-          {
-            recordId: record.id,
-            agencyRef: 'D-1',
-            code: record.code,
-            effectiveAtMs: record.effectiveAtMs,
-            recordDigest: recordDigest(record),
-          },
+          accepted?.atMs,
+          accepted?.actor,
+          (accepted?.payload.records as [number, string][]).find(([id]) => id === record.id),
         ],
+        [t0, 'city-court', [record.id, recordDigest(record)]],
+      );
+      assert.deepEqual(events, [
         [
           'objection.filed',
           filedAtMs,

@@ -1,7 +1,7 @@
 /** Use-case tests for submitRecords, retractRecord, publishCatalog and rebuild, on a real SQLite store. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findChainBreak } from '../../src/app/audit-chain.ts';
+import { findChainBreak, recordDigest } from '../../src/app/audit-chain.ts';
 import { publishCatalog } from '../../src/app/catalogs.ts';
 import { checkAction, explain } from '../../src/app/decisions.ts';
 import { rebuild } from '../../src/app/rebuild.ts';
@@ -9,7 +9,6 @@ import { retractRecord, submitRecords } from '../../src/app/records.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { demoCatalogInputs } from '../support/demo-catalogs.ts';
 import { openTestContext, type TestContext } from '../support/app-context.ts';
-import { testKeys } from '../support/keys.ts';
 
 const nowMs = Date.parse('2026-11-22T00:00:00Z');
 const person = '11010519491231002X';
@@ -47,15 +46,42 @@ describe('submitRecords', () => {
     const events = await allEvents(t.context.store);
     assert.equal(events.length, before + 1);
     const event = events.at(-1);
-    assert.equal(event?.kind, 'record.accepted');
+    assert.equal(event?.kind, 'records.accepted');
     assert.equal(event?.actor, 'traffic-police');
-    assert.equal(event?.subject, testKeys.lookup(person), 'the log names the subject by its lookup token');
-    assert.equal(event?.payload.agencyRef, 'TP-1');
+    assert.equal(event?.subject, undefined, 'the event names records, not subjects');
+    const stored = (await t.context.store.recordsOf(person)).find((r) => r.agencyRef === 'TP-1');
+    assert.ok(stored);
+    assert.deepEqual(event?.payload.records, [[item?.status === 'accepted' ? item.recordId : 0, recordDigest(stored)]]);
     assert.equal(findChainBreak(undefined, events), undefined);
     const explained = await explain(t.context, person, nowMs);
     assert.ok(explained.ok);
     const rongcheng = explained.value.standing.schemes.find((s) => s.scheme === 'rongcheng-residents');
     assert.equal(rongcheng?.points?.score, 980);
+  });
+
+  test('a batch from two agencies is audited as one event per agency, each listing its records and digests', async () => {
+    const before = (await allEvents(t.context.store)).length;
+    const court = { agency: 'city-court', code: 'court.defaulter.refuses', caseRef: '(2026)京01执9号' };
+    const result = await submitRecords(t.context, [fine('TP-A1'), fine('CC-A1', court), fine('TP-A2'), fine('TP-A1')], {
+      nowMs,
+    });
+    assert.deepEqual([result.accepted, result.duplicates], [3, 1], JSON.stringify(result.results));
+    const events = (await allEvents(t.context.store)).slice(before);
+    assert.deepEqual(
+      events.map((e) => [e.kind, e.actor, (e.payload.records as unknown[]).length]),
+      [
+        ['records.accepted', 'traffic-police', 2],
+        ['records.accepted', 'city-court', 1],
+      ],
+    );
+    const records = new Map((await t.context.store.recordsOf(person)).map((r) => [r.id, r]));
+    for (const e of events)
+      for (const [id, digest] of e.payload.records as [number, string][]) {
+        const record = records.get(id);
+        assert.ok(record, `record ${id}`);
+        assert.equal(record.agency, e.actor);
+        assert.equal(digest, recordDigest(record));
+      }
   });
 
   test('the same reference and content again is a duplicate of the original; nothing changes', async () => {

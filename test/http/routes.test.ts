@@ -1353,7 +1353,7 @@ describe('GET /v1/audit/events', () => {
     assert.equal(findChainBreak(undefined, chained), undefined);
 
     const kinds = new Set(events.map((e) => e.kind));
-    for (const kind of ['catalog.published', 'record.accepted', 'record.retracted', 'token.created', 'decision.made'])
+    for (const kind of ['catalog.published', 'records.accepted', 'record.retracted', 'token.created', 'decision.made'])
       assert.ok(kinds.has(kind), kind);
     const made = events.find((e) => e.kind === 'decision.made' && e.payload.decisionId === decided.decisionId);
     assert.equal(made?.subject, testKeys.lookup(ids.defaulter2), 'the log names the subject by its lookup token');
@@ -1364,7 +1364,11 @@ describe('GET /v1/audit/events', () => {
         (e) => e.kind === 'decision.made' && e.actor === 'airport-desk' && typeof e.payload.batchId === 'string',
       ),
     );
-    const accepted = events.find((e) => e.kind === 'record.accepted' && e.payload.agencyRef === 'TP-ACC-1');
+    const acceptedId = (await ownRecords(h.tokens.trafficPolice)).find((r) => r.agencyRef === 'TP-ACC-1')?.id;
+    const accepted = events.find(
+      (e) =>
+        e.kind === 'records.accepted' && (e.payload.records as [number, string][]).some(([id]) => id === acceptedId),
+    );
     assert.equal(accepted?.actor, 'traffic-police');
     assert.equal(accepted.at, fixedNow);
   });
