@@ -11,7 +11,8 @@
  *   ~5% USCCs, valid check characters, spread over regions and birth dates); a hash of the ordinal picks the
  *   --measured share that hold a measure and the template of each, so the expectation is independent of the index;
  * - the index: a DecisionIndex under the demo's catalogs, with every measured subject put (parsed from its text)
- *   with its template's windows array; memory is heapUsed and rss after a forced GC, before and after;
+ *   with its template's windows array; memory is heapUsed, arrayBuffers (the index's typed arrays) and rss after a
+ *   forced GC, before and after (bytes per subject count the heap and the array buffers);
  * - references, holding the same subjects: (map) Maps keyed by the same identifier strings holding the same windows
  *   arrays, as few as a Map's 2^24-entry cap allows (one at the defaults), picked by two characters of the key;
  *   (table) an open-addressing table in typed arrays keyed by the identifier packed into three 32-bit words
@@ -503,8 +504,13 @@ async function main(): Promise<void> {
   if (index.size !== measuredCount)
     throw new Error(`the index holds ${index.size} subjects, ${measuredCount} were put: it dropped some`);
   const indexHeap = afterIndex.heapUsed - beforeIndex.heapUsed;
+  // The index's table keeps its keys in typed arrays, whose memory is outside the JavaScript heap.
+  const indexArrayBuffers = afterIndex.arrayBuffers - beforeIndex.arrayBuffers;
+  const indexBytes = indexHeap + indexArrayBuffers;
   const indexRss = afterIndex.rss - beforeIndex.rss;
-  log(`index: ${index.size} subjects put in ${indexSeconds} s, heap +${mib(indexHeap)}, rss +${mib(indexRss)}`);
+  log(
+    `index: ${index.size} subjects put in ${indexSeconds} s, heap +${mib(indexHeap)}, array buffers +${mib(indexArrayBuffers)}, rss +${mib(indexRss)}`,
+  );
 
   const ownWindows = templates.map((t) => ({ template: t, bytes: ownWindowsBytes(catalogs, t) }));
 
@@ -627,7 +633,7 @@ async function main(): Promise<void> {
     return t.kind === 'person' ? 19 / 20 / persons : 1 / 20 / organisations;
   };
   const ownWindowsMean = ownWindows.reduce((sum, o) => sum + o.bytes * measuredShare(o.template), 0);
-  const bytesPerIndexed = indexHeap / index.size;
+  const bytesPerIndexed = indexBytes / index.size;
   process.stdout.write(
     `${JSON.stringify({
       benchmark: 'decide',
@@ -664,9 +670,10 @@ async function main(): Promise<void> {
           putSeconds: indexSeconds,
           putsPerSecond: Math.round(index.size / indexSeconds),
           heapBytes: indexHeap,
+          arrayBufferBytes: indexArrayBuffers,
           rssBytes: indexRss,
           bytesPerIndexedSubject: Math.round(bytesPerIndexed),
-          bytesPerSubject: round2(indexHeap / N),
+          bytesPerSubject: round2(indexBytes / N),
           // The subjects share their template's windows array; each holding its own would add this much.
           ownWindowsBytesPerIndexedSubject: Math.round(ownWindowsMean),
           bytesPerIndexedSubjectWithOwnWindows: Math.round(bytesPerIndexed + ownWindowsMean),

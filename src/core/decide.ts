@@ -4,7 +4,7 @@
  * Every measure that names the action is a reason, with its legal basis and until when it applies. Same input,
  * same output: the decision id and the log entry are added by the caller.
  */
-import { findAction, type Outcome } from './actions.ts';
+import { findAction, type ActionDefinition, type Outcome } from './actions.ts';
 import { fail, ok, type Result } from './result.ts';
 import type { AppliedMeasure, Standing } from './standing.ts';
 
@@ -88,36 +88,85 @@ function compareReasons(a: DecisionReason, b: DecisionReason): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/** The versions the standing was read under, plus any a reason cites (an organisation's listing, an older list
- * version): everything an appeal needs to name, once each, in scheme order. */
-function citedVersions(standing: DecisionInput, reasons: readonly DecisionReason[]): Decision['catalogVersions'] {
-  // The common case: every reason comes from a version the standing was read under, already in scheme order.
-  if (reasons.every((r) => standing.schemes.some((s) => s.scheme === r.scheme && s.version === r.version))) {
-    return standing.schemes.map((s) => ({ scheme: s.scheme, version: s.version }));
-  }
+/**
+ * The versions the standing was read under, plus any a reason cites (an organisation's listing, an older list
+ * version): everything an appeal needs to name, once each, in scheme order. In the common case, where every reason
+ * comes from a version the standing was read under (already in scheme order), that is `schemes` itself: the caller
+ * passes an array the decision may keep.
+ */
+function citedVersions(
+  schemes: Decision['catalogVersions'],
+  reasons: readonly DecisionReason[],
+): Decision['catalogVersions'] {
+  if (reasons.every((r) => schemes.some((s) => s.scheme === r.scheme && s.version === r.version))) return schemes;
   const seen = new Map<string, { scheme: string; version: number }>();
   const add = (scheme: string, version: number) => seen.set(`${scheme}\u0000${version}`, { scheme, version });
-  for (const s of standing.schemes) add(s.scheme, s.version);
+  for (const s of schemes) add(s.scheme, s.version);
   for (const r of reasons) add(r.scheme, r.version);
   return [...seen.values()].sort((a, b) => a.scheme.localeCompare(b.scheme) || a.version - b.version);
+}
+
+/** The reasons of some measures (sanctions or incentives), in the canonical order; most decisions have none. */
+function sortedReasons(measures: readonly AppliedMeasure[]): DecisionReason[] {
+  const reasons = measures.map(reasonOf);
+  if (reasons.length > 1) reasons.sort(compareReasons);
+  return reasons;
+}
+
+/** What a decision says, whoever its subject and whenever its instant: its outcome, reasons and cited versions. */
+export interface Ruling {
+  readonly outcome: Outcome;
+  readonly reasons: readonly DecisionReason[];
+  readonly catalogVersions: Decision['catalogVersions'];
+}
+
+const noReasons: readonly DecisionReason[] = Object.freeze([]);
+
+/**
+ * The ruling on an action for measures read under `schemes`. The measures need not all name the action; those that
+ * do not are no reason. `schemes` becomes the ruling's catalogVersions whenever the reasons cite nothing else, so
+ * the caller passes an array it will not change.
+ */
+export function ruleOn(
+  definition: ActionDefinition,
+  measures: readonly AppliedMeasure[],
+  schemes: Decision['catalogVersions'],
+): Ruling {
+  let sanctions: AppliedMeasure[] | undefined;
+  let incentives: AppliedMeasure[] | undefined;
+  for (const m of measures) {
+    if (!m.actions.includes(definition.code)) continue;
+    if (m.kind === 'sanction') (sanctions ??= []).push(m);
+    else (incentives ??= []).push(m);
+  }
+  if (sanctions === undefined && incentives === undefined) {
+    return { outcome: definition.outcomeDefault, reasons: noReasons, catalogVersions: schemes };
+  }
+  // Sanctions first: they decide; incentives after them, as context. Within each, a canonical order, so that
+  // every path to a decision (the store, the index) gives the same bytes.
+  const reasons = [...sortedReasons(sanctions ?? []), ...sortedReasons(incentives ?? [])];
+  return {
+    outcome: sanctions !== undefined ? 'deny' : 'allow',
+    reasons,
+    catalogVersions: citedVersions(schemes, reasons),
+  };
+}
+
+/** A decision for this subject at this instant, from a ruling that may be shared with other decisions. */
+export function decisionOf(subject: string, action: string, atMs: number, ruling: Ruling): Decision {
+  return {
+    subject,
+    action,
+    atMs,
+    outcome: ruling.outcome,
+    reasons: ruling.reasons,
+    catalogVersions: ruling.catalogVersions,
+  };
 }
 
 export function decide(standing: DecisionInput, action: string): Result<Decision> {
   const definition = findAction(action);
   if (definition === undefined) return fail('unknown_action', `unknown action ${action}`, 'action');
-  const relevant = standing.measures.filter((m) => m.actions.includes(action));
-  const sanctions = relevant.filter((m) => m.kind === 'sanction');
-  const incentives = relevant.filter((m) => m.kind === 'incentive');
-  const outcome: Outcome = sanctions.length > 0 ? 'deny' : incentives.length > 0 ? 'allow' : definition.outcomeDefault;
-  // Sanctions first: they decide; incentives after them, as context. Within each, a canonical order, so that
-  // every path to a decision (the store, the index) gives the same bytes.
-  const reasons = [...sanctions.map(reasonOf).sort(compareReasons), ...incentives.map(reasonOf).sort(compareReasons)];
-  return ok({
-    subject: standing.subject,
-    action,
-    atMs: standing.atMs,
-    outcome,
-    reasons,
-    catalogVersions: citedVersions(standing, reasons),
-  });
+  const schemes = standing.schemes.map((s) => ({ scheme: s.scheme, version: s.version }));
+  return ok(decisionOf(standing.subject, action, standing.atMs, ruleOn(definition, standing.measures, schemes)));
 }

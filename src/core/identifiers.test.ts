@@ -572,3 +572,53 @@ describe('maskSubjectKey', () => {
     }
   });
 });
+
+/**
+ * An identifier exactly as stored (no spaces, upper case) is read on character codes; the same text with a space
+ * before it is always read the long way (trimmed, then checked step by step, which makes the messages). Both ways
+ * must give the same answer for every input, valid or not. The inputs: generated resident IDs and USCCs with
+ * dates and regions around their limits, each changed in one character and given back a check character that
+ * fits (else nearly every change would only break the check), for each kind's check and two fixed ones.
+ */
+describe('an identifier as written is read as the long way reads it', () => {
+  const substitutes = '0123456789XxAZIOQ -１';
+  const parsers = { parseResidentId, parseUscc, parseSubjectId };
+
+  function bodies(random: () => number): string[] {
+    const found: string[] = [];
+    for (let n = 0; n < 40; n++) {
+      const year = randomInt(random, 1895, 2030);
+      const month = String(randomInt(random, 0, 13)).padStart(2, '0');
+      const day = String(randomInt(random, 0, 32)).padStart(2, '0');
+      const province = provinces[randomInt(random, 0, provinces.length - 1)] ?? '11';
+      found.push(`${province}0105${year}${month}${day}${randomInt(random, 100, 999)}`);
+      let code = pick(random, usccCharset) + pick(random, usccCharset);
+      for (let i = 0; i < 6; i++) code += pick(random, digits);
+      for (let i = 0; i < 9; i++) code += pick(random, usccCharset);
+      found.push(code);
+    }
+    for (const date of ['19000229', '20000229', '20040229', '20010229', '19000101', '18991231', '20251231'])
+      found.push(`110105${date}001`);
+    return found;
+  }
+
+  test('every one-character change of generated identifiers (seeded)', () => {
+    const random = mulberry32(0x5eed_0005);
+    let compared = 0;
+    for (const base of bodies(random)) {
+      for (let i = 0; i < 17; i++) {
+        for (const ch of substitutes) {
+          const body = base.slice(0, i) + ch + base.slice(i + 1);
+          for (const last of [residentIdCheckCharacter(body), usccCheckCharacter(body), 'X', '0']) {
+            const text = body + last;
+            for (const [name, parse] of Object.entries(parsers)) {
+              assert.deepEqual(parse(text), parse(` ${text}`), `${name}(${JSON.stringify(text)})`);
+              compared++;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(compared > 100_000, `${compared} inputs compared`);
+  });
+});

@@ -32,6 +32,8 @@ const provinceCodes = new Set([
 ]); // prettier-ignore
 const birthYearMin = 1900;
 const passportNumberPattern = /^[A-Z0-9]{5,20}$/;
+/** Eighteen characters that parseSubjectId first reads as a resident ID: 17 digits, then a digit or X. */
+const residentShape = /^\d{17}[\dXx]$/;
 
 /** The check character a resident ID's first 17 digits call for. */
 export function residentIdCheckCharacter(first17: string): string {
@@ -47,14 +49,82 @@ export function usccCheckCharacter(first17: string): string {
   return usccCharset.charAt((31 - (sum % 31)) % 31);
 }
 
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
 function isRealDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  const days = month === 2 && leap ? 29 : (daysInMonth[month - 1] ?? 0);
   return day <= days;
 }
 
+/*
+ * The canonical shapes, read on character codes. Nearly every identifier a service point sends, and every key the
+ * store holds, is already canonical (no spaces, upper case); for those, the checks below are the same as the
+ * parsers' own, without the slices, regular expressions and number parsing that make the parsers' messages. Only a
+ * canonical, valid identifier takes this way; anything else is read by the parser, which says what is wrong.
+ */
+
+/** Province codes (the first two digits) as numbers: provinceNumbers[n] is true for a province n. */
+const provinceNumbers: readonly boolean[] = Array.from({ length: 100 }, (_, n) =>
+  provinceCodes.has(String(n).padStart(2, '0')),
+);
+/** Each character code's value in the USCC charset, or -1 (lower case included); 128 and up read undefined. */
+const usccValues = Int8Array.from({ length: 128 }, (_, code) => usccCharset.indexOf(String.fromCharCode(code)));
+
+/** The decimal number written by the digits text[from, from + count); the caller knows they are digits. */
+function digitsValue(text: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
+/** Whether `text` is a valid resident ID exactly as written: what parseResidentId accepts with `text` as key. */
+function isCanonicalResidentId(text: string): boolean {
+  if (text.length !== 18) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+    sum += digit * (residentWeights[i] ?? 0);
+  }
+  // The check characters are digits and X, so a match is also the shape's last character.
+  if (text.charCodeAt(17) !== residentCheckCharacters.charCodeAt(sum % 11)) return false;
+  if (provinceNumbers[digitsValue(text, 0, 2)] !== true) return false;
+  const year = digitsValue(text, 6, 4);
+  return year >= birthYearMin && isRealDate(year, digitsValue(text, 10, 2), digitsValue(text, 12, 2));
+}
+
+/** Whether `text` is a valid USCC exactly as written: what parseUscc accepts with `text` as key. */
+function isCanonicalUscc(text: string): boolean {
+  if (text.length !== 18) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const value = usccValues[text.charCodeAt(i)] ?? -1;
+    // Characters 3-8 are the region code: digits, whose values are 0-9.
+    if (value < 0 || (i >= 2 && i < 8 && value > 9)) return false;
+    sum += value * (usccWeights[i] ?? 0);
+  }
+  return text.charCodeAt(17) === usccCharset.charCodeAt((31 - (sum % 31)) % 31);
+}
+
+const residentOf = (key: string): SubjectId => ({
+  key,
+  scheme: 'resident_id',
+  kind: 'person',
+  region: key.slice(0, 6),
+});
+
+// Registering authority 1 (staffing) with entity type 1 is a government organ (机关).
+const usccOf = (key: string): SubjectId => ({
+  key,
+  scheme: 'uscc',
+  kind: key.startsWith('11') ? 'government' : 'organisation',
+  region: key.slice(2, 8),
+});
+
 export function parseResidentId(text: string): Result<SubjectId> {
+  if (isCanonicalResidentId(text)) return ok(residentOf(text));
   const id = text.trim().toUpperCase();
   if (id.length !== 18) {
     return fail('invalid_resident_id', `a resident ID has 18 characters; this one has ${id.length}`);
@@ -78,10 +148,11 @@ export function parseResidentId(text: string): Result<SubjectId> {
       `check character is ${id.charAt(17)} but the first 17 digits call for ${expected}`,
     );
   }
-  return ok({ key: id, scheme: 'resident_id', kind: 'person', region: id.slice(0, 6) });
+  return ok(residentOf(id));
 }
 
 export function parseUscc(text: string): Result<SubjectId> {
+  if (isCanonicalUscc(text)) return ok(usccOf(text));
   const code = text.trim().toUpperCase();
   if (code.length !== 18) {
     return fail('invalid_uscc', `a Unified Social Credit Code has 18 characters; this one has ${code.length}`);
@@ -101,9 +172,7 @@ export function parseUscc(text: string): Result<SubjectId> {
       `check character is ${code.charAt(17)} but the first 17 characters call for ${expected}`,
     );
   }
-  // Registering authority 1 (staffing) with entity type 1 is a government organ (机关).
-  const kind: SubjectKind = code.startsWith('11') ? 'government' : 'organisation';
-  return ok({ key: code, scheme: 'uscc', kind, region: code.slice(2, 8) });
+  return ok(usccOf(code));
 }
 
 export function parsePassport(text: string): Result<SubjectId> {
@@ -127,10 +196,14 @@ export function parsePassport(text: string): Result<SubjectId> {
  * The error names the identifier kind it was read as, so the message says what to fix.
  */
 export function parseSubjectId(text: string): Result<SubjectId> {
+  // Identifiers as written take the short way; the long way below reads them the same. A valid USCC of 17 digits
+  // and a digit or X is left to it, as the resident ID's checks come first there.
+  if (isCanonicalResidentId(text)) return ok(residentOf(text));
+  if (isCanonicalUscc(text) && !residentShape.test(text)) return ok(usccOf(text));
   const trimmed = text.trim();
   if (trimmed.toLowerCase().startsWith('passport:')) return parsePassport(trimmed);
   if (trimmed.length === 0) return fail('invalid_subject', 'subject identifier is empty');
-  if (/^\d{17}[\dXx]$/.test(trimmed)) {
+  if (residentShape.test(trimmed)) {
     // Eighteen digits can be either kind. A valid resident ID wins. One whose region and birth date are real but
     // whose check character is wrong is a mistyped resident ID, never read as a USCC (about 1 in 31 would pass
     // the USCC check and then be published unmasked). Otherwise a valid USCC, else the resident ID's error.

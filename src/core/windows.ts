@@ -7,10 +7,11 @@
  * windows' start; the decision index relies on it and a test checks it on the whole demo city.
  */
 import type { CatalogSet } from './catalog-set.ts';
-import { decide, type Decision } from './decide.ts';
+import { findAction } from './actions.ts';
+import { decisionOf, ruleOn, type Decision, type Ruling } from './decide.ts';
 import { gradeAt, type Derivation } from './derive.ts';
 import type { SubjectKind } from './identifiers.ts';
-import type { Result } from './result.ts';
+import { fail, ok, type Result } from './result.ts';
 import { applied, gradeLeavesAt, listingMeasures, type AppliedMeasure, type Relation } from './standing.ts';
 
 export interface MeasureWindow {
@@ -104,30 +105,28 @@ export function measureWindows(
   return windows;
 }
 
-interface SchemesCache {
-  fromMs: number;
-  toMs: number;
-  schemes: readonly { readonly scheme: string; readonly version: number }[];
+/** The schemes in force for a kind of subject over [fromMs, toMs), where no version takes effect. */
+interface SchemesInForce {
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Frozen: decisions share it as their catalogVersions. */
+  readonly schemes: readonly { readonly scheme: string; readonly version: number }[];
 }
-const schemesCaches = new WeakMap<CatalogSet, Map<SubjectKind, SchemesCache>>();
+const schemesCaches = new WeakMap<CatalogSet, Map<SubjectKind, SchemesInForce>>();
 
 /**
- * The schemes (and versions) that apply to a kind of subject at an instant, in scheme order. Asked on every
- * decision, so the answer is kept per catalog set and kind for the stretch of time until the next version takes
- * effect (or since the last one did).
+ * The schemes (and versions) that apply to a kind of subject at an instant, in scheme order, and the stretch of
+ * time they apply for. Asked on every decision, so the answer is kept per catalog set and kind for that stretch
+ * (until the next version takes effect, since the last one did).
  */
-export function schemesInForce(
-  catalogs: CatalogSet,
-  kind: SubjectKind,
-  atMs: number,
-): readonly { readonly scheme: string; readonly version: number }[] {
+function schemesStretch(catalogs: CatalogSet, kind: SubjectKind, atMs: number): SchemesInForce {
   let byKind = schemesCaches.get(catalogs);
   if (byKind === undefined) {
     byKind = new Map();
     schemesCaches.set(catalogs, byKind);
   }
   const cached = byKind.get(kind);
-  if (cached !== undefined && cached.fromMs <= atMs && atMs < cached.toMs) return cached.schemes;
+  if (cached !== undefined && cached.fromMs <= atMs && atMs < cached.toMs) return cached;
   const schemes: { scheme: string; version: number }[] = [];
   let fromMs = -Infinity;
   let toMs = Infinity;
@@ -138,11 +137,51 @@ export function schemesInForce(
     }
     const version = catalogs.inForce(schemeId, atMs);
     if (version !== undefined && version.catalog.scheme.subjectKinds.includes(kind)) {
-      schemes.push({ scheme: schemeId, version: version.version });
+      schemes.push(Object.freeze({ scheme: schemeId, version: version.version }));
     }
   }
-  byKind.set(kind, { fromMs, toMs, schemes });
-  return schemes;
+  const stretch = { fromMs, toMs, schemes: Object.freeze(schemes) };
+  byKind.set(kind, stretch);
+  return stretch;
+}
+
+/** A ruling from windows, with the stretch of time [fromMs, toMs) around its instant over which it holds. */
+export interface RulingStretch extends Ruling {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/**
+ * The ruling on an action for a subject of this kind under these windows at an instant, and how long it holds: it
+ * can change only where a window opens or closes or a catalog version takes effect. A caller deciding for many
+ * subjects under the same windows (the index's defaults) keeps it for that stretch and shares it.
+ */
+export function ruleFromWindows(
+  catalogs: CatalogSet,
+  kind: SubjectKind,
+  windows: readonly MeasureWindow[],
+  action: string,
+  atMs: number,
+): Result<RulingStretch> {
+  const definition = findAction(action);
+  if (definition === undefined) return fail('unknown_action', `unknown action ${action}`, 'action');
+  const inForce = schemesStretch(catalogs, kind, atMs);
+  let fromMs = inForce.fromMs;
+  let toMs = inForce.toMs;
+  let measures: AppliedMeasure[] | undefined;
+  for (const w of windows) {
+    // Each window's ends bound the stretch: before and after them, it is active or not throughout.
+    if (w.fromMs <= atMs) fromMs = Math.max(fromMs, w.fromMs);
+    else toMs = Math.min(toMs, w.fromMs);
+    if (w.toMs <= atMs) fromMs = Math.max(fromMs, w.toMs);
+    else toMs = Math.min(toMs, w.toMs);
+    if (!isActive(w.fromMs, w.toMs, atMs)) continue;
+    // A subject's own listing counts only while its scheme applies to the subject's kind (as in standingAt).
+    if (w.measure.via === undefined && !inForce.schemes.some((s) => s.scheme === w.measure.scheme)) continue;
+    (measures ??= []).push(w.measure);
+  }
+  const { outcome, reasons, catalogVersions } = ruleOn(definition, measures ?? [], inForce.schemes);
+  return ok({ outcome, reasons, catalogVersions, fromMs, toMs });
 }
 
 export function decideFromWindows(
@@ -153,13 +192,6 @@ export function decideFromWindows(
   action: string,
   atMs: number,
 ): Result<Decision> {
-  const schemes = schemesInForce(catalogs, kind, atMs);
-  const measures: AppliedMeasure[] = [];
-  for (const w of windows) {
-    if (!isActive(w.fromMs, w.toMs, atMs)) continue;
-    // A subject's own listing counts only while its scheme applies to the subject's kind (as in standingAt).
-    if (w.measure.via === undefined && !schemes.some((s) => s.scheme === w.measure.scheme)) continue;
-    measures.push(w.measure);
-  }
-  return decide({ subject, atMs, schemes, measures }, action);
+  const ruling = ruleFromWindows(catalogs, kind, windows, action, atMs);
+  return ruling.ok ? ok(decisionOf(subject, action, atMs, ruling.value)) : ruling;
 }

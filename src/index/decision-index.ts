@@ -3,33 +3,35 @@
  * under by default, its measure windows (core/windows.ts). A check is a hash lookup and a scan of a few windows;
  * it never touches the store, and a measure whose end has passed stops matching at that instant.
  *
- * Subjects are spread over many Maps (a JavaScript Map holds at most 2^24 entries), chosen by a hash of the key,
- * so the index holds a city's or a country's subjects. It is loaded at start and kept current by the app's change
+ * Subjects are held in a SubjectTable (subject-table.ts), which keeps identifiers packed in typed arrays: at a
+ * city's or a country's size a lookup costs about one cache miss. A subject the index does not hold, nearly every
+ * one asked about, gets its kind's default ruling, which is the same for all of them until a window of the
+ * defaults opens or closes or a catalog version takes effect: it is worked out once for that stretch and shared,
+ * and a decision adds only its subject and instant. The index is loaded at start and kept current by the app's change
  * observer: every committed write re-reads the subjects it changed (and the persons an organisation's listing
  * extends to) before the write's response is sent.
  */
 import type { CatalogSet } from '../core/catalog-set.ts';
-import type { Decision } from '../core/decide.ts';
+import { decisionOf, type Decision } from '../core/decide.ts';
 import type { Derivation } from '../core/derive.ts';
 import { parseSubjectId, type SubjectId, type SubjectKind } from '../core/identifiers.ts';
-import { fail, type Result } from '../core/result.ts';
+import { fail, ok, type Result } from '../core/result.ts';
 import type { Relation } from '../core/standing.ts';
-import { decideFromWindows, measureWindows, type MeasureWindow } from '../core/windows.ts';
+import {
+  decideFromWindows,
+  measureWindows,
+  ruleFromWindows,
+  type MeasureWindow,
+  type RulingStretch,
+} from '../core/windows.ts';
 import type { Store } from '../store/ports.ts';
+import { SubjectTable } from './subject-table.ts';
 
-const shardCount = 256;
 const kinds: readonly SubjectKind[] = ['person', 'organisation', 'government'];
 
 interface Entry {
   readonly kind: SubjectKind;
   readonly windows: readonly MeasureWindow[];
-}
-
-/** FNV-1a over the key's characters: cheap, and spreads identifiers (which share prefixes) evenly. */
-function shardOf(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % shardCount;
 }
 
 function sameWindows(a: readonly MeasureWindow[], b: readonly MeasureWindow[], nowMs: number): boolean {
@@ -51,8 +53,10 @@ function sameWindows(a: readonly MeasureWindow[], b: readonly MeasureWindow[], n
 
 export class DecisionIndex {
   #catalogs: CatalogSet;
-  readonly #shards: Map<string, Entry>[] = Array.from({ length: shardCount }, () => new Map());
+  #subjects = new SubjectTable<Entry>();
   #defaults = new Map<SubjectKind, readonly MeasureWindow[]>();
+  /** Per kind and action, the default ruling last worked out, for the stretch of time it holds for. */
+  #defaultRulings = new Map<SubjectKind, Map<string, Result<RulingStretch>>>();
   #passports = new Map<string, SubjectId>();
   #fromMs: number;
 
@@ -66,6 +70,7 @@ export class DecisionIndex {
     this.#defaults = new Map(
       kinds.map((kind) => [kind, measureWindows(this.#catalogs, '', kind, undefined, this.#fromMs)]),
     );
+    this.#defaultRulings = new Map(kinds.map((kind) => [kind, new Map()]));
   }
 
   get catalogs(): CatalogSet {
@@ -74,43 +79,55 @@ export class DecisionIndex {
 
   /** Subjects held (those whose measures differ from their kind's default). */
   get size(): number {
-    let n = 0;
-    for (const shard of this.#shards) n += shard.size;
-    return n;
+    return this.#subjects.size;
   }
 
   get windowCount(): number {
     let n = 0;
-    for (const shard of this.#shards) for (const entry of shard.values()) n += entry.windows.length;
+    for (const entry of this.#subjects.values()) n += entry.windows.length;
     return n;
   }
 
   /** Puts a subject's windows, or drops it when they are its kind's default (the index stays sparse). */
   put(subject: SubjectId, windows: readonly MeasureWindow[], nowMs: number): void {
-    const shard = this.#shards[shardOf(subject.key)];
-    if (shard === undefined) return;
-    if (sameWindows(windows, this.#defaults.get(subject.kind) ?? [], nowMs)) shard.delete(subject.key);
-    else shard.set(subject.key, { kind: subject.kind, windows });
+    if (sameWindows(windows, this.#defaults.get(subject.kind) ?? [], nowMs)) this.#subjects.delete(subject.key);
+    else this.#subjects.set(subject.key, { kind: subject.kind, windows });
   }
 
   /** Takes over another index's contents in one step, so that a reload never shows a half-built index. */
   adopt(other: DecisionIndex): void {
-    for (let k = 0; k < shardCount; k++) this.#shards[k] = other.#shards[k] ?? new Map();
+    this.#subjects = other.#subjects;
     this.#catalogs = other.#catalogs;
     this.#fromMs = other.#fromMs;
     this.#defaults = other.#defaults;
+    this.#defaultRulings = other.#defaultRulings;
     this.#passports = other.#passports;
   }
 
   has(key: string): boolean {
-    return this.#shards[shardOf(key)]?.has(key) ?? false;
+    return this.#subjects.has(key);
   }
 
   /** A decision from a parsed subject. */
   decideFor(subject: SubjectId, action: string, atMs: number): Result<Decision> {
-    const entry = this.#shards[shardOf(subject.key)]?.get(subject.key);
-    const windows = entry?.windows ?? this.#defaults.get(subject.kind) ?? [];
-    return decideFromWindows(this.#catalogs, subject.key, subject.kind, windows, action, atMs);
+    const entry = this.#subjects.get(subject.key);
+    if (entry !== undefined)
+      return decideFromWindows(this.#catalogs, subject.key, subject.kind, entry.windows, action, atMs);
+    const ruling = this.#defaultRuling(subject.kind, action, atMs);
+    return ruling.ok ? ok(decisionOf(subject.key, action, atMs, ruling.value)) : ruling;
+  }
+
+  /**
+   * The ruling for a subject of this kind that the index does not hold: the one last worked out while it holds,
+   * else a new one from the kind's default windows. An unknown action's refusal is not kept (any text may come).
+   */
+  #defaultRuling(kind: SubjectKind, action: string, atMs: number): Result<RulingStretch> {
+    const byAction = this.#defaultRulings.get(kind);
+    const kept = byAction?.get(action);
+    if (kept?.ok === true && kept.value.fromMs <= atMs && atMs < kept.value.toMs) return kept;
+    const ruling = ruleFromWindows(this.#catalogs, kind, this.#defaults.get(kind) ?? [], action, atMs);
+    if (ruling.ok) byAction?.set(action, ruling);
+    return ruling;
   }
 
   /** A decision from an identifier as typed: resident ID, USCC or passport:CCC:NUMBER. */

@@ -6,8 +6,9 @@
  * relations that start or end after now are added to the demo's, so that a measure extended from an organisation
  * can begin and end with the relation rather than with the listing.
  *
- * Then: the index stays sparse, many subjects spread over its shards, a subject it has never seen gets its kind's
- * default, a window's end takes effect with no refresh, and the change observer (wired as src/http/start.ts wires
+ * Then: the index stays sparse, many subjects are put in and taken out of its table, a subject it has never seen gets
+ * its kind's default (also asked out of order across the instants where that changes), the index gives the store's
+ * bytes, a window's end takes effect with no refresh, and the change observer (wired as src/http/start.ts wires
  * it) keeps the index current through record writes, a retraction and new catalog versions; last, a decision asked
  * while a catalog publication reloads the index must not see it half loaded.
  */
@@ -351,8 +352,25 @@ describe('decision index', () => {
     assert.deepEqual(forPerson.reasons, []);
   });
 
-  test('many subjects over the shards: puts, counts, lookups and removals', () => {
-    const sharded = new DecisionIndex(context.catalogs, nowMs);
+  test('decisions are the same bytes as the store path gives, held or not (JSON text, keys in order)', async () => {
+    const sample = [...subjects.filter((s) => index.has(s.key)).slice(0, 40), ...unrecorded.slice(0, 10)];
+    assert.ok(sample.length > 40);
+    for (const subject of sample) {
+      for (const atMs of [nowMs, nowMs + 30 * dayMs]) {
+        const standing = await standingOf(context, subject, atMs);
+        for (const { code } of actions) {
+          assert.equal(
+            JSON.stringify(index.decideFor(subject, code, atMs)),
+            JSON.stringify(decide(standing, code)),
+            `${subject.key} ${code} at ${isoFromMs(atMs)}`,
+          );
+        }
+      }
+    }
+  });
+
+  test('many subjects in the table: puts, counts, lookups and removals', () => {
+    const held = new DecisionIndex(context.catalogs, nowMs);
     const count = 20_000;
     const people = Array.from({ length: count }, (_, n) => syntheticPerson(n));
     assert.equal(new Set(people.map((p) => p.key)).size, count);
@@ -377,14 +395,14 @@ describe('decision index', () => {
       ],
     });
     for (const [n, p] of people.entries())
-      sharded.put(p, measureWindows(context.catalogs, p.key, p.kind, listed(p, n), nowMs), nowMs);
-    assert.equal(sharded.size, count);
-    assert.equal(sharded.windowCount, count);
+      held.put(p, measureWindows(context.catalogs, p.key, p.kind, listed(p, n), nowMs), nowMs);
+    assert.equal(held.size, count);
+    assert.equal(held.windowCount, count);
     for (const [n, p] of people.entries()) {
-      assert.equal(sharded.has(p.key), true);
+      assert.equal(held.has(p.key), true);
       const endMs = nowMs + (n + 1) * hourMs;
       const outcome = (atMs: number) => {
-        const decided = sharded.decideFor(p, 'travel.flight', atMs);
+        const decided = held.decideFor(p, 'travel.flight', atMs);
         return decided.ok ? decided.value.outcome : decided.problem.code;
       };
       assert.equal(outcome(endMs - 1), 'deny');
@@ -392,11 +410,11 @@ describe('decision index', () => {
     }
     // A put of the kind's default windows removes the subject; putting them again changes nothing.
     for (const p of [...people.slice(0, count / 2), ...people.slice(0, 10)])
-      sharded.put(p, measureWindows(context.catalogs, p.key, p.kind, undefined, nowMs), nowMs);
-    assert.equal(sharded.size, count / 2);
-    assert.equal(sharded.windowCount, count / 2);
-    for (const [n, p] of people.entries()) assert.equal(sharded.has(p.key), n >= count / 2);
-    assert.equal(sharded.has(syntheticPerson(count).key), false);
+      held.put(p, measureWindows(context.catalogs, p.key, p.kind, undefined, nowMs), nowMs);
+    assert.equal(held.size, count / 2);
+    assert.equal(held.windowCount, count / 2);
+    for (const [n, p] of people.entries()) assert.equal(held.has(p.key), n >= count / 2);
+    assert.equal(held.has(syntheticPerson(count).key), false);
   });
 
   test('a clean person listed on court-defaulters is denied at once; court.performance ends it at once', async () => {
@@ -501,6 +519,41 @@ describe('decision index', () => {
     assert.equal(index.catalogs, context.catalogs);
     const comparison = await compareNow(subjects.map((s) => s.key));
     comparison.report(t);
+    comparison.assertNone();
+  });
+
+  test('subjects it does not hold share a ruling only while it holds: asked out of order, each as the store decides', async (t) => {
+    // After the publications above, the defaults change where the new versions take effect (a government body is
+    // rated from then on, an organisation no longer under the court scheme), and wherever a default window opens or
+    // closes: the ruling kept for a kind and an action must not outlive any of these instants.
+    const edges = new Set<number>();
+    for (const kind of ['person', 'organisation', 'government'] as const)
+      for (const w of measureWindows(context.catalogs, '', kind, undefined, clockMs)) edges.add(w.fromMs).add(w.toMs);
+    for (const scheme of context.catalogs.schemeIds)
+      for (const v of context.catalogs.versionsOf(scheme)) edges.add(v.effectiveFromMs);
+    const ascending = [...edges]
+      .flatMap((t) => [t - 1, t, t + 1])
+      .filter((t) => t >= clockMs && t <= clockMs + aheadMs)
+      .sort((a, b) => a - b);
+    // From the instant the index was last loaded at (its windows start there), as compareNow asks.
+    const instants = [...ascending, ...ascending.toReversed(), clockMs, clockMs + aheadMs, clockMs];
+    const strangers = [
+      syntheticPerson(654_321),
+      parsed(`91110108MA01ABCE1${usccCheckCharacter('91110108MA01ABCE1')}`),
+      parsed(`11110000000013127${usccCheckCharacter('11110000000013127')}`),
+    ];
+    const comparison = new Comparison();
+    for (const subject of strangers) {
+      assert.equal(index.has(subject.key), false);
+      await compare(comparison, subject, instants);
+      const refused = index.decideFor(subject, 'travel.teleport', clockMs);
+      assert.deepEqual(refused, {
+        ok: false,
+        problem: { code: 'unknown_action', message: 'unknown action travel.teleport', field: 'action' },
+      });
+    }
+    comparison.report(t);
+    assert.ok(ascending.length > 3, `${ascending.length} instants around the defaults' edges`);
     comparison.assertNone();
   });
 
