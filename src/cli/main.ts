@@ -29,6 +29,8 @@ import { notifyExpiries } from '../app/expiries.ts';
 import { decideObjection, fileObjection } from '../app/objections.ts';
 import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
+import { simulateDraft, simulateSubject, simulationSampleDefault, simulationSampleMax } from '../app/simulate.ts';
+import { presentSimulation, presentSubjectSimulation } from '../http/catalogs/simulation-routes.ts';
 import { submitRecords } from '../app/records.ts';
 import { summarize } from '../app/summary.ts';
 import {
@@ -50,6 +52,7 @@ import { CheckFailedError, UsageError } from './errors.ts';
 import { readDataFile, readDemoFiles } from './files.ts';
 import { formatDecision, formatExplanation, formatSummary } from './format.ts';
 import { importFile } from './import-file.ts';
+import { formatSimulation, formatSubjectSimulation, simulationCsv } from './simulate-format.ts';
 import { demoKeyFileOf, loadKeys, writeKeyFile } from './keys.ts';
 
 const defaultDb = 'data/credence.db';
@@ -116,6 +119,10 @@ Commands:
                                  lists and their current members (identifiers masked)
   import FILE [--agency ID]      import records from NDJSON or CSV
   publish FILE                   publish a catalog version (YAML or JSON)
+  simulate FILE [--from ISO] [--to ISO] [--sample N] [--csv] [--subject SUBJECT]
+                                 replay history with the draft FILE in force (writes nothing): changes by kind,
+                                 grade histograms, districts and kinds, proportionality findings, a sample;
+                                 --csv prints the counts and histograms as CSV; --subject both explanations
   rebuild [--verify]             replay every record; --verify compares with the stored state
   audit verify [--public-key FILE]
                                  recompute the audit log, its tiles, signed checkpoints and every record's digest;
@@ -1172,6 +1179,53 @@ async function run(argv: string[]): Promise<void> {
           },
           () => `published ${v.schemeId} v${v.version}, effective from ${isoFromMs(v.effectiveFromMs)}`,
         );
+      });
+      return;
+    }
+    case 'simulate': {
+      const { values, positionals } = parse(rest, {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        sample: { type: 'string' },
+        csv: { type: 'boolean', default: false },
+        subject: { type: 'string' },
+      });
+      expectPositionals(positionals, ['FILE']);
+      const nowMs = instantOption(values, 'now', clockMs);
+      const window = {
+        ...(typeof values.from === 'string' ? { fromMs: instantOption(values, 'from', nowMs) } : {}),
+        toMs: instantOption(values, 'to', nowMs),
+      };
+      const input = readDataFile(String(positionals[0]));
+      await withContext(values, async (context) => {
+        if (typeof values.subject === 'string') {
+          const simulated = await simulateSubject(context, input, values.subject, window);
+          if (!simulated.ok) throw new UsageError(simulated.problem.code, simulated.problem.message);
+          await logRead(context, simulated.value.subject.key, { nowMs, actor: cliActor, what: 'credence simulate' });
+          const notices = values.json
+            ? await context.store.noticesOf(simulated.value.subject.key, listMembersPageMax)
+            : [];
+          print(values, presentSubjectSimulation(simulated.value, notices, nowMs), () =>
+            formatSubjectSimulation(simulated.value),
+          );
+          return;
+        }
+        const bar = progressBar('simulate');
+        const sampleMax = positiveInteger(values, 'sample', simulationSampleDefault, simulationSampleMax);
+        const simulated = await simulateDraft(context, input, {
+          ...window,
+          sampleMax,
+          onProgress: (p) => {
+            if (p.phase === 'records' && !bar.isActive) bar.start(p.subjectsTotal, 0);
+            bar.update(p.subjects);
+          },
+        });
+        bar.stop();
+        if (!simulated.ok) throw new UsageError(simulated.problem.code, simulated.problem.message);
+        for (const s of simulated.value.counts.sample)
+          await logRead(context, s.subject, { nowMs, actor: cliActor, what: 'credence simulate' });
+        if (values.csv) process.stdout.write(`${simulationCsv(simulated.value)}\n`);
+        else print(values, presentSimulation(simulated.value), () => formatSimulation(simulated.value));
       });
       return;
     }

@@ -24,6 +24,7 @@ import rateLimit from '@fastify/rate-limit';
 import { registerAuth } from './auth.ts';
 import { sessionRoutes } from './session/routes.ts';
 import { catalogRoutes } from './catalogs/routes.ts';
+import { simulationRoutes } from './catalogs/simulation-routes.ts';
 import { decisionRoutes } from './decisions/routes.ts';
 import { HttpError } from './errors.ts';
 import { errors } from './schema.ts';
@@ -302,6 +303,7 @@ export async function buildServer(service: Service, options: ServerOptions = {})
   recordRoutes(app, service);
   subjectRoutes(app, service);
   catalogRoutes(app, service);
+  simulationRoutes(app, service);
   listRoutes(app, service);
   auditRoutes(app, service);
   tokenRoutes(app, service);
