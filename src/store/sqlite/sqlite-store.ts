@@ -362,8 +362,11 @@ class SqliteStore implements Store {
         const statement = w.prepare(
           'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
         );
-        const tokens = subjects.map((s) => w.remember(s.key));
-        subjects.forEach((s, i) => statement.run(tokens[i] ?? '', s.scheme, s.kind, s.region ?? null));
+        // In token order: both tables are keyed by the token, so a large registration appends to their B-trees
+        // instead of writing pages all over them (a city's 22M subjects would not fit the page cache).
+        const byToken = subjects.map((s) => ({ s, token: w.ids.token(s.key) }));
+        byToken.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
+        for (const { s } of byToken) statement.run(w.remember(s.key), s.scheme, s.kind, s.region ?? null);
       },
       putRelations: async (relations) => {
         const statement = w.prepare(
