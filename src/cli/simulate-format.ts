@@ -5,6 +5,7 @@
 import type { SimulationReport, SubjectSimulation } from '../app/simulate.ts';
 import type { Explanation } from '../app/decisions.ts';
 import { changeLabel } from '../core/simulate.ts';
+import { simulationCsv as simulationTablesCsv } from '../core/simulation-csv.ts';
 import { isoFromMs } from '../core/time.ts';
 import { formatExplanation } from './format.ts';
 
@@ -54,36 +55,9 @@ export function formatSimulation(r: SimulationReport): string {
   return lines.join('\n');
 }
 
-const csvCell = (value: string | number) => {
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-};
-
-/** One CSV table: table,key,detail,before,after,subjects,changed,adverse,favourable. */
+/** One CSV table: table,key,detail,before,after,subjects,changed,adverse,favourable (core/simulation-csv.ts). */
 export function simulationCsv(r: SimulationReport): string {
-  const rows: (string | number)[][] = [
-    ['table', 'key', 'detail', 'before', 'after', 'subjects', 'changed', 'adverse', 'favourable'],
-  ];
-  for (const x of r.counts.changes) rows.push(['change', x.label, x.kind, '', '', x.subjects, '', '', '']);
-  for (const h of r.counts.histograms)
-    for (const g of h.grades) rows.push(['grade', h.scheme, g.grade, g.before, g.after, '', '', '', '']);
-  for (const d of r.counts.byDistrict)
-    rows.push(['district', d.district, '', '', '', d.subjects, d.changed, d.adverse, d.favourable]);
-  for (const k of r.counts.byKind)
-    rows.push(['kind', k.kind, '', '', '', k.subjects, k.changed, k.adverse, k.favourable]);
-  for (const u of r.proportionality.unrelatedApplied)
-    rows.push([
-      'unrelated_applied',
-      `${u.scheme}/${u.measure}`,
-      u.categories.join(' '),
-      '',
-      '',
-      u.subjects,
-      '',
-      '',
-      '',
-    ]);
-  return rows.map((row) => row.map(csvCell).join(',')).join('\n');
+  return simulationTablesCsv({ ...r.counts, unrelatedApplied: r.proportionality.unrelatedApplied });
 }
 
 /** The subject under the published catalogs, then under the draft, each as `credence explain` shows it. */

@@ -3,11 +3,14 @@
  * the tax credit rating started from the version in force; a bad draft refused on saving with the field named;
  * one rule's validity changed, saved, and the diff naming that rule and field; publication refused for a date in
  * the past (the API's message) and done for one two minutes ahead after a confirmation naming the scheme, the
- * version and the date, the new version then listed by the API; a service-point token made, shown once, copied,
+ * version and the date, the new version then listed by the API; before the confirmation, the draft's simulation
+ * with the API's own figures, a sample subject opened both ways, the CSV download, and a bad window refused (and,
+ * in Chinese, a draft that changes no one); a service-point token made, shown once, copied,
  * used and revoked; an account made with a password shown once; the agencies with their remit. Both languages
  * where screenshots are taken, axe's WCAG AA rules, the phone width, and no console errors.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -156,6 +159,163 @@ test('a draft from the version in force: a bad one is refused with its field, a 
   await context.close();
 });
 
+/** The admin's session outside the browser (its cookie and CSRF token), to ask the API what the page shows. */
+async function adminSession(): Promise<{ cookie: string; csrfToken: string }> {
+  const account = demo.account('admin');
+  const login = await fetch(`${demo.url}/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: account.login, password: account.password }),
+  });
+  assert.equal(login.status, 201, await login.clone().text());
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  return { cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '', csrfToken };
+}
+
+interface SimulationJson {
+  records: number;
+  subjects: number;
+  changed: number;
+  adverse: number;
+  changes: { label: string; kind: string; subjects: number }[];
+  histograms: { scheme: string; grades: { grade: string; before: number; after: number }[] }[];
+  byKind: { kind: string; subjects: number; changed: number }[];
+  sample: { subject: string }[];
+}
+
+const en = (n: number) => n.toLocaleString('en');
+
+test('publishing shows the draft’s simulation first: the API’s figures, a subject both ways, the CSV; a bad window is refused', async () => {
+  const { context, page, problems } = await openPage(browser, demo, { locale: 'en' });
+  await logIn(page, demo.account('admin'));
+  await page.goto('/admin/catalogs/rongcheng-residents');
+  await page.getByRole('button', { name: 'Start a draft from version 1 in force' }).click();
+  // Grade AA from 1,030 points up to 1,040: residents at 1,030-1,039 points fall to A.
+  const editor = page.getByLabel('Draft of Resident trust points (JSON)');
+  const draft = JSON.parse(await editor.inputValue()) as {
+    scheme: { points: { grades: { grade: string; minPoints?: number }[] } };
+  };
+  const aa = draft.scheme.points.grades.find((g) => g.grade === 'AA');
+  assert.equal(aa?.minPoints, 1030);
+  aa.minPoints = 1040;
+  await editor.fill(JSON.stringify(draft, null, 2));
+  await page.getByRole('button', { name: 'Publish as version 2…' }).click();
+
+  const simulation = page.getByRole('region', { name: 'What this draft would change' });
+  const confirmation = page.getByRole('alertdialog', { name: 'Publish this version?' });
+  await confirmation.waitFor();
+
+  // The same draft (saved by the page on its way to the confirmation), simulated through the API.
+  const session = await adminSession();
+  const asked = await fetch(`${demo.url}/v1/catalogs/rongcheng-residents/draft/simulation`, {
+    method: 'POST',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrfToken, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  assert.equal(asked.status, 200, await asked.clone().text());
+  const report = (await asked.json()) as SimulationJson;
+  assert.ok(report.changed > 0, 'the band moved changes people');
+
+  assert.match(
+    (await simulation.locator('[data-figure=replayed]').textContent()) ?? '',
+    new RegExp(`^${en(report.records)} records of .*; ${en(report.subjects)} subjects compared$`),
+  );
+  assert.match(
+    (await simulation.locator('[data-figure=changed]').textContent()) ?? '',
+    new RegExp(`^${en(report.changed)} \\(`),
+  );
+  assert.match(
+    (await simulation.locator('[data-figure=directions]').textContent()) ?? '',
+    new RegExp(`adverse ${en(report.adverse)} `),
+  );
+  // The changes, most subjects first, with the API's counts.
+  const changes = page.getByRole('table', { name: 'Changes', exact: true });
+  const first = report.changes[0];
+  assert.ok(first);
+  const firstRow = changes.getByRole('row').nth(1);
+  assert.match(
+    (await firstRow.getByRole('rowheader').textContent()) ?? '',
+    new RegExp(first.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+  );
+  assert.equal(await firstRow.getByRole('cell').first().textContent(), en(first.subjects));
+  // The histogram's table: grade AA before and after, as the API counts them.
+  const grades = report.histograms
+    .find((h) => h.scheme === 'rongcheng-residents')
+    ?.grades.find((g) => g.grade === 'AA');
+  assert.ok(grades && grades.before > grades.after);
+  const chart = simulation.locator('figure.chart', { hasText: 'Subjects per grade in Resident trust points' });
+  await chart.getByText('The data as a table').click();
+  assert.deepEqual(
+    await chart
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: 'AA', exact: true }) })
+      .getByRole('cell')
+      .allTextContents(),
+    [en(grades.before), en(grades.after)],
+  );
+  // Persons changed, by kind.
+  const persons = report.byKind.find((k) => k.kind === 'person');
+  assert.ok(persons);
+  const personsRow = page
+    .getByRole('table', { name: 'By kind of subject' })
+    .getByRole('row')
+    .filter({ hasText: 'persons' });
+  assert.equal(await personsRow.getByRole('cell').first().textContent(), en(persons.subjects));
+  // The yardstick is named.
+  await simulation
+    .getByText('EU AI Act (Regulation (EU) 2024/1689), Article 5(1)(c): prohibited social scoring')
+    .waitFor();
+  assert.match(
+    (await confirmation.textContent()) ?? '',
+    new RegExp(`Simulated above: ${en(report.changed)} of ${en(report.subjects)} subjects would change`),
+  );
+
+  // A sample subject opened: both explanations, side by side.
+  const subject = report.sample[0]?.subject ?? '';
+  await page.getByRole('button', { name: `Open ${subject}: both explanations` }).click();
+  const before = page.getByRole('region', { name: 'Under the published versions' });
+  const after = page.getByRole('region', { name: 'With the draft (as version 2)' });
+  await before.getByText(/^Records \(\d+\)$/).waitFor();
+  await after.getByText(/^Records \(\d+\)$/).waitFor();
+  assert.match((await before.textContent()) ?? '', /rongcheng-residents v1 · grade AA/);
+  assert.match((await after.textContent()) ?? '', /rongcheng-residents v2 · grade A /);
+  assert.deepEqual(await accessibilityViolations(page), []);
+  await simulation.scrollIntoViewIfNeeded();
+  await screenshot(page, 'admin-simulation-en');
+
+  // The CSV, built in the browser: the CLI's header and the API's counts.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    simulation.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'simulation-rongcheng-residents-v2.csv');
+  const csv = readFileSync(await download.path(), 'utf8').split('\n');
+  assert.equal(csv[0], 'table,key,detail,before,after,subjects,changed,adverse,favourable');
+  assert.ok(csv.includes(`change,${first.label},${first.kind},,,${first.subjects},,,`), csv.slice(0, 4).join('\n'));
+
+  // At phone width the report is no wider than the screen.
+  await page.setViewportSize(phoneViewport);
+  // Chart.js redraws its canvases for the new width a frame or so after the resize.
+  await page.waitForFunction(() =>
+    Array.from(document.querySelectorAll('canvas')).every((c) => c.getBoundingClientRect().right <= window.innerWidth),
+  );
+  assert.ok((await overflowOf(page)) <= 0, 'the simulation fits a phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // A window whose start is after its end: the API's refusal, and no confirmation until a simulation stands.
+  await simulation
+    .getByLabel('Replay records from (China Standard Time, optional)')
+    .fill(cstInput(Date.now() + 86_400_000));
+  await simulation.getByLabel('Compare standings at (China Standard Time, optional)').fill(cstInput(Date.now()));
+  await simulation.getByRole('button', { name: 'Simulate again' }).click();
+  await simulation.getByRole('alert').filter({ hasText: 'invalid_range' }).waitFor();
+  assert.equal(await confirmation.count(), 0);
+  await simulation.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('button', { name: 'Publish as version 2…' }).waitFor();
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('the catalog page in Chinese', async () => {
   const { context, page, problems } = await openPage(browser, demo, { locale: 'zh-CN' });
   await logIn(page, demo.account('admin'));
@@ -165,6 +325,13 @@ test('the catalog page in Chinese', async () => {
   await page.getByLabel('施行时间（北京时间）').waitFor();
   assert.deepEqual(await accessibilityViolations(page), []);
   await screenshot(page, 'admin-catalog-zh-CN');
+  // The draft is the version in force: its simulation, in Chinese, changes no one.
+  await page.getByRole('button', { name: '发布为第 2 版…' }).click();
+  await page.getByRole('alertdialog', { name: '确认发布此版本？' }).waitFor();
+  const simulation = page.getByRole('region', { name: '该草稿将带来的变化' });
+  await simulation.getByText('没有信用主体受影响。').first().waitFor();
+  await simulation.getByText('各方案的等级分布均无变化。').waitFor();
+  assert.deepEqual(await accessibilityViolations(page), []);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -2,8 +2,9 @@
  * One scheme's catalog, for the administrator: its published versions; the saved draft (or a new one started from
  * the version in force) in a JSON editor; saving it (the API validates it and names the field it refuses); the
  * diff of the draft against the version in force, always on the page, computed by the core's own parser and diff
- * as the text changes; and publication with an effective date in China Standard Time, after a confirmation naming
- * the scheme, the next version and the date. The effective date becomes the draft's effectiveFrom.
+ * as the text changes; and publication with an effective date in China Standard Time: the draft is saved with it,
+ * its simulation over the register's history is shown (simulation.tsx), then a confirmation naming the scheme, the
+ * next version and the date. The effective date becomes the draft's effectiveFrom.
  */
 import { useMemo, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
@@ -13,6 +14,7 @@ import { ApiError, get, post, put } from '../../api.ts';
 import { asApiError, Show, useLoad } from '../../components/async.tsx';
 import { CatalogDiff } from '../../components/catalog-diff.tsx';
 import { useI18n, type Localized } from '../../i18n.ts';
+import { DraftSimulation } from './simulation.tsx';
 import {
   AdminPage,
   AdminTable,
@@ -191,6 +193,18 @@ function Editor({
     setSaving(false);
   };
 
+  /** Saves the draft as it would be published (with its date), then shows its simulation and the confirmation. */
+  const review = () => {
+    if (parsed?.ok !== true || effectiveIso === undefined) return;
+    const { json } = parsed;
+    void publishing.run(async () => {
+      const refused = await save(json);
+      if (refused !== undefined) throw refused;
+      setText(pretty(json));
+      setConfirming(true);
+    });
+  };
+
   const publish = () => {
     if (parsed?.ok !== true || effectiveIso === undefined) return;
     const { json } = parsed;
@@ -238,6 +252,8 @@ function Editor({
                     setText(e.currentTarget.value);
                     setDirty(true);
                     setSaved(undefined);
+                    // The simulation shown is of the saved text: a new text needs a new one.
+                    setConfirming(false);
                   }}
                 />
               )}
@@ -310,51 +326,62 @@ function Editor({
                 />
               )}
             </HintedField>
-            {!confirming ? (
+            {!confirming && (
               <div class="row">
                 <button
                   type="button"
                   class="primary"
                   disabled={busy || parsed?.ok !== true || effectiveIso === undefined}
-                  onClick={() => {
-                    publishing.clear();
-                    setConfirming(true);
-                  }}
+                  onClick={review}
                 >
                   {t('admin.catalog.publishStart', { version: nextVersion })}
                 </button>
                 {parsed?.ok !== true && <span class="muted">{t('admin.catalog.publishNeedsValid')}</span>}
               </div>
-            ) : (
-              <div
-                class="note note-warn"
-                role="alertdialog"
-                aria-labelledby="confirm-title"
-                aria-describedby="confirm-text"
-              >
-                <p id="confirm-title">
-                  <strong>{t('admin.catalog.confirmTitle')}</strong>
-                </p>
-                <p id="confirm-text">
-                  {t('admin.catalog.confirmText', {
-                    scheme: pick(title),
-                    id: scheme,
-                    version: nextVersion,
-                    date: instant(effectiveIso),
-                  })}
-                </p>
-                <div class="row">
-                  <button type="button" class="primary" disabled={busy} onClick={publish}>
-                    {t('admin.catalog.confirm', { version: nextVersion })}
-                  </button>
-                  <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
-                    {t('common.cancel')}
-                  </button>
-                </div>
-              </div>
             )}
-            {publishing.error && <ProblemNote error={publishing.error} />}
           </div>
+          {confirming && (
+            <DraftSimulation scheme={scheme} onCancel={() => setConfirming(false)}>
+              {(report) => (
+                <div
+                  class="note note-warn"
+                  role="alertdialog"
+                  aria-labelledby="confirm-title"
+                  aria-describedby="confirm-text"
+                >
+                  <p id="confirm-title">
+                    <strong>{t('admin.catalog.confirmTitle')}</strong>
+                  </p>
+                  <p id="confirm-text">
+                    {t('admin.catalog.confirmText', {
+                      scheme: pick(title),
+                      id: scheme,
+                      version: nextVersion,
+                      date: instant(effectiveIso),
+                    })}
+                  </p>
+                  <p>
+                    {t('admin.catalog.simulated', {
+                      changed: report.changed,
+                      subjects: report.subjects,
+                      adverse: report.adverse,
+                      favourable: report.favourable,
+                      mixed: report.mixed,
+                    })}
+                  </p>
+                  <div class="row">
+                    <button type="button" class="primary" disabled={busy} onClick={publish}>
+                      {t('admin.catalog.confirm', { version: nextVersion })}
+                    </button>
+                    <button type="button" disabled={busy} onClick={() => setConfirming(false)}>
+                      {t('common.cancel')}
+                    </button>
+                  </div>
+                </div>
+              )}
+            </DraftSimulation>
+          )}
+          {publishing.error && <ProblemNote error={publishing.error} />}
         </section>
       )}
     </>
