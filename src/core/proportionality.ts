@@ -299,7 +299,7 @@ function unrelatedContextFindings(draft: CatalogDraft): Finding[] {
         path,
         actions: unrelated,
         source: `relatedDomains.${rule.category}: ${relatedDomains[rule.category].why}`,
-        why: `a ${rule.category} record (${rule.code}) leads by ${path.replace('_', ' ')} to ${measure.id}, which denies ${unrelated.join(', ')}: a context unrelated to where the record arose`,
+        why: `a record of category ${rule.category} (${rule.code}) leads by ${path.replace('_', ' ')} to ${measure.id}, which denies ${unrelated.join(', ')}: a context unrelated to where the record arose`,
       });
     }
   }
