@@ -7,6 +7,7 @@
  * - each record against the digest in the event that stored it, and no event naming a record that is gone.
  * It reports the problems in log order, the first one first, and how much it checked.
  */
+import type { RecordFact } from '../core/record.ts';
 import type { Store } from '../store/ports.ts';
 import { findChainBreak, recordDigest } from './audit-chain.ts';
 import { checkpointText, eventLeaf, tileSize } from './audit-tree.ts';
@@ -57,7 +58,7 @@ export async function verifyAudit(store: Store, options: AuditVerifyOptions): Pr
   // of the tile being filled. Each node is hashed once, and a full tile's frontier holds just its root.
   const tiled = new Frontier();
   let tile = new Frontier();
-  const digests = new Map<number, { digest: string; seq: number }>();
+  const recordsChecked = new RecordCheck(store, problem);
   let tail: { seq: number; hash: string } | undefined;
   let events = 0;
 
@@ -110,9 +111,10 @@ export async function verifyAudit(store: Store, options: AuditVerifyOptions): Pr
         tiled.append(root);
         tile = new Frontier();
       }
-      collectDigest(event.payload, event.seq, digests);
+      recordsChecked.listedBy(event.payload, event.seq);
       checkCheckpointsAt(events);
     }
+    await recordsChecked.readThrough(recordsChecked.maxListed);
     tail = page.at(-1);
     options.onProgress?.(events);
   }
@@ -132,44 +134,109 @@ export async function verifyAudit(store: Store, options: AuditVerifyOptions): Pr
     });
   }
 
-  let records = 0;
-  for await (const page of store.scanSubjectRecords(1000)) {
-    for (const { records: list } of page) {
-      for (const record of list) {
-        records++;
-        const expected = digests.get(record.id);
-        if (expected === undefined)
-          problem({ kind: 'record', id: record.id, message: `record ${record.id} has no audit event` });
-        else if (expected.digest !== recordDigest(record))
-          problem({
-            kind: 'record',
-            id: record.id,
-            message: `record ${record.id} differs from what event ${expected.seq} recorded`,
-          });
-        digests.delete(record.id);
-      }
-    }
-  }
-  for (const [id, { seq }] of digests)
-    problem({ kind: 'record', id, message: `record ${id}, stored by event ${seq}, is missing` });
+  await recordsChecked.readThrough(Number.MAX_SAFE_INTEGER);
+  recordsChecked.unlistedAreProblems();
+  const records = recordsChecked.records;
 
   return { ok: problems.length === 0, events, tiles: tiles.length, checkpoints: checkpoints.length, records, problems };
 }
 
-function collectDigest(
-  payload: Readonly<Record<string, unknown>>,
-  seq: number,
-  into: Map<number, { digest: string; seq: number }>,
-) {
-  if (typeof payload.recordDigest === 'string' && typeof payload.recordId === 'number')
-    into.set(payload.recordId, { digest: payload.recordDigest, seq });
-  // records.accepted (records.ts): [id, digest] for every record a transaction accepted from one agency.
-  if (Array.isArray(payload.records)) {
-    for (const entry of payload.records as unknown[]) {
-      if (Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'string')
-        into.set(entry[0], { digest: entry[1], seq });
+/**
+ * Every record against the digest an event listed for it, reading the log and the records table side by side in
+ * id order, so that memory holds only what one has seen and the other not yet (a city's hundred million digests
+ * would not fit). A transaction stores its records and the events listing them together and record ids grow with
+ * transactions, so after a page of events the records up to the highest id listed are read and compared; a record
+ * read before its event (an event later in the same transaction, on the next page) waits for it, and one no event
+ * ever lists is reported at the end.
+ */
+class RecordCheck {
+  readonly #store: Store;
+  readonly #problem: (p: AuditProblem) => void;
+  /** Listed by an event, not read yet. */
+  readonly #digests = new Map<number, { digest: string; seq: number }>();
+  /** Read, not listed by any event yet. */
+  readonly #unlisted = new Map<number, RecordFact>();
+  #readThrough = 0;
+  maxListed = 0;
+  records = 0;
+
+  constructor(store: Store, problem: (p: AuditProblem) => void) {
+    this.#store = store;
+    this.#problem = problem;
+  }
+
+  /** The records an event lists: records.accepted's [id, digest] pairs, a retraction's or a repair's record. */
+  listedBy(payload: Readonly<Record<string, unknown>>, seq: number): void {
+    if (typeof payload.recordDigest === 'string' && typeof payload.recordId === 'number')
+      this.#listed(payload.recordId, payload.recordDigest, seq);
+    if (typeof payload.repairRecordDigest === 'string' && typeof payload.repairRecordId === 'number')
+      this.#listed(payload.repairRecordId, payload.repairRecordDigest, seq);
+    if (Array.isArray(payload.records)) {
+      for (const entry of payload.records as unknown[]) {
+        if (Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'string')
+          this.#listed(entry[0], entry[1], seq);
+      }
     }
   }
-  if (typeof payload.repairRecordDigest === 'string' && typeof payload.repairRecordId === 'number')
-    into.set(payload.repairRecordId, { digest: payload.repairRecordDigest, seq });
+
+  #listed(id: number, digest: string, seq: number): void {
+    if (id > this.maxListed) this.maxListed = id;
+    if (id > this.#readThrough) {
+      this.#digests.set(id, { digest, seq });
+      return;
+    }
+    const record = this.#unlisted.get(id);
+    if (record === undefined) this.#missing(id, seq);
+    else {
+      this.#unlisted.delete(id);
+      this.#compare(record, digest, seq);
+    }
+  }
+
+  /** Reads the records with ids up to `throughId` and compares each with its listed digest, if listed yet. */
+  async readThrough(throughId: number): Promise<void> {
+    if (throughId <= this.#readThrough) return;
+    const pageSize = 2_000;
+    for (let after = this.#readThrough; ;) {
+      const page = await this.#store.recordsInIdRange(after, throughId, pageSize);
+      for (const record of page) {
+        this.records++;
+        const expected = this.#digests.get(record.id);
+        if (expected === undefined) this.#unlisted.set(record.id, record);
+        else {
+          this.#digests.delete(record.id);
+          this.#compare(record, expected.digest, expected.seq);
+        }
+      }
+      if (page.length < pageSize) break;
+      after = page.at(-1)?.id ?? throughId;
+    }
+    this.#readThrough = throughId;
+    // Listed, within what was read, and not there: removed.
+    for (const [id, { seq }] of this.#digests) {
+      if (id <= throughId) {
+        this.#digests.delete(id);
+        this.#missing(id, seq);
+      }
+    }
+  }
+
+  /** At the end: a record no event listed. */
+  unlistedAreProblems(): void {
+    for (const id of [...this.#unlisted.keys()].sort((a, b) => a - b))
+      this.#problem({ kind: 'record', id, message: `record ${id} has no audit event` });
+  }
+
+  #compare(record: RecordFact, digest: string, seq: number): void {
+    if (digest !== recordDigest(record))
+      this.#problem({
+        kind: 'record',
+        id: record.id,
+        message: `record ${record.id} differs from what event ${seq} recorded`,
+      });
+  }
+
+  #missing(id: number, seq: number): void {
+    this.#problem({ kind: 'record', id, message: `record ${id}, stored by event ${seq}, is missing` });
+  }
 }

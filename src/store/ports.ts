@@ -293,6 +293,8 @@ export interface Store {
   relationsOfOrganisation(organisation: string): Promise<Relation[]>;
   /** An agency's own records, newest first, before the given id (for paging). */
   recordsOfAgency(agency: string, limit: number, beforeId?: number): Promise<RecordFact[]>;
+  /** Records with ids in (afterId, throughId], oldest first, at most `limit`: a scan of the register in id order. */
+  recordsInIdRange(afterId: number, throughId: number, limit: number): Promise<RecordFact[]>;
   tokens(): Promise<TokenRecord[]>;
   account(login: string): Promise<AccountRecord | undefined>;
   /** Every account, oldest first (then by login): for the administrator's list. */

@@ -145,6 +145,21 @@ describe('audit verify', () => {
     assert.match(report.problems[0]?.message ?? '', /is missing/);
   });
 
+  test('a record added behind the log (no event lists it) is found, naming the record', async () => {
+    let added = 0;
+    const report = await verifyCopy((db) => {
+      db.prepare(
+        `INSERT INTO records (agency, agency_ref, subject, code, effective_at_ms, recorded_at_ms, evidence)
+         SELECT agency, agency_ref || '-added', subject, code, effective_at_ms, recorded_at_ms, evidence FROM records WHERE id = 5`,
+      ).run();
+      added = Number(db.prepare('SELECT MAX(id) AS id FROM records').get()?.id);
+    });
+    assert.deepEqual(
+      report.problems.map((p) => [p.kind, p.id, p.message]),
+      [['record', added, `record ${added} has no audit event`]],
+    );
+  });
+
   test("one byte of an event's payload changed is found, naming that event first", async () => {
     // A character inside the first digest of a records.accepted event (the payload stays valid JSON).
     let seq = 0;
@@ -259,4 +274,39 @@ describe('audit proofs', () => {
       await store.close();
     }
   });
+});
+
+test('records listed by a later event of their transaction, on a later page, verify', async () => {
+  const store = openSqliteStore(':memory:', { create: true, keys: testKeys });
+  try {
+    const context = await openContext(store, { keys: testKeys });
+    await createDemo(context, { people: 20, seed: 'pages', ...readDemoFiles() });
+    // One batch alternating two agencies: traffic police's event lists the odd ones, the court's the even ones.
+    const court = (n: number) => ({
+      agency: 'city-court',
+      agencyRef: `PG-C-${n}`,
+      subject: '440304198506151237',
+      code: 'court.defaulter.refuses',
+      effectiveAt: '2026-10-01T08:00:00Z',
+      evidence: `judgment ${n}`,
+      caseRef: '(2026)京01执1号',
+    });
+    const traffic = (n: number) => ({
+      agency: 'traffic-police',
+      agencyRef: `PG-T-${n}`,
+      subject: '440304198506151237',
+      code: 'traffic.warning',
+      effectiveAt: '2026-10-01T08:00:00Z',
+      evidence: `ticket ${n}`,
+    });
+    const batch = [1, 2, 3, 4, 5, 6].map((n) => (n % 2 === 0 ? court(n) : traffic(n)));
+    const submitted = await submitRecords(context, batch, { nowMs });
+    assert.equal(submitted.accepted, 6, JSON.stringify(submitted.results));
+    // Pages of one event: the court's records are read (after the police's event) before their event is.
+    const report = await verifyAudit(store, { publicKeyPem: testKeys.publicKeyPem, pageSize: 1 });
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.ok, true);
+  } finally {
+    await store.close();
+  }
 });

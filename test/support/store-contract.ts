@@ -546,6 +546,22 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           for (const s of [a, b, c]) assert.deepEqual(await store.recordsOf(s.key), expected(s));
         }));
 
+      it('pages through records in id order within an id range, each once, with its subject', () =>
+        withStore(async (store) => {
+          const [a, b] = [person(1), organisation(1)];
+          const stored = await store.transaction(async (tx) => {
+            await tx.putSubjects([a, b]);
+            return tx.insertRecords([a, b, a, b, a].map((s, i) => ({ draft: draftOf(s, `I-${i}`), recordedAtMs: t0 })));
+          });
+          const ids = stored.map((r) => r.id);
+          const [first = 0, second = 0, , fourth = 0] = ids;
+          assert.deepEqual(await store.recordsInIdRange(0, Number.POSITIVE_INFINITY, 100), stored);
+          assert.deepEqual(await store.recordsInIdRange(first, fourth, 100), stored.slice(1, 4), '(after, through]');
+          assert.deepEqual(await store.recordsInIdRange(first, Number.POSITIVE_INFINITY, 2), stored.slice(1, 3));
+          assert.deepEqual(await store.recordsInIdRange(second, second, 10), [], 'an empty range');
+          assert.deepEqual(await store.recordsInIdRange(ids.at(-1) ?? 0, Number.POSITIVE_INFINITY, 10), []);
+        }));
+
       it('refuses a second record with the same agency reference', () =>
         withStore(async (store) => {
           const subject = person(1);

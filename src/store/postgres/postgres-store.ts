@@ -929,6 +929,16 @@ class PostgresStore implements Store {
     );
   }
 
+  recordsInIdRange(afterId: number, throughId: number, limit: number): Promise<RecordFact[]> {
+    return this.#mapped(
+      this.#sql,
+      'SELECT * FROM records WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3',
+      [afterId, Math.min(throughId, Number.MAX_SAFE_INTEGER), limit],
+      ['subject'],
+      recordFromRow,
+    );
+  }
+
   async tokens(): Promise<TokenRecord[]> {
     return (await all(this.#sql, 'SELECT * FROM tokens ORDER BY created_at_ms, id')).map(tokenFromRow);
   }
