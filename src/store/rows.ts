@@ -10,6 +10,7 @@ import type { IdentifierScheme, SubjectId, SubjectKind } from '../core/identifie
 import type { RecordFact } from '../core/record.ts';
 import type { Relation, Role } from '../core/standing.ts';
 import { derivationOfBody } from './derivation-body.ts';
+import { noticeOfBody } from './notice-body.ts';
 import type { Opener } from './identities.ts';
 import type {
   AccountRecord,
@@ -162,19 +163,16 @@ export function auditFromRow(row: Row): AuditEvent {
   };
 }
 
-/**
- * A notice's stored body: its facts without those the row holds in columns (the subject, which is protected, the
- * kind, whether it is adverse, the record). Notices stored before notices were rendered on read also hold their
- * words; renderNotice gives the same words again.
- */
-export function noticeBody(n: NoticeFacts): string {
-  const { subject, kind, adverse, recordId, ...rest } = n;
-  return JSON.stringify(rest);
-}
+export { noticeBody } from './notice-body.ts';
 
+/**
+ * A notice row: its facts from the body (store/notice-body.ts) and the row's columns (the subject, which is
+ * protected, the kind, whether it is adverse, the record). Notices stored before notices were rendered on read
+ * also hold their words; renderNotice gives the same words again.
+ */
 export function noticeFromRow(row: Row, ids: Opener): StoredNotice {
   return {
-    ...(JSON.parse(str(row.body)) as NoticeFacts),
+    ...noticeOfBody(str(row.body)),
     kind: str(row.kind) as NoticeFacts['kind'],
     adverse: row.adverse === true || row.adverse === 1 || row.adverse === 1n,
     recordId: num(row.record_id),
