@@ -3,7 +3,9 @@
  * Writing one transaction per decision would cap the service at the disk's commit rate, so decisions are queued
  * and written in batches (every `flushIntervalMs`, or at once when `batchMax` are waiting). Nothing is dropped:
  * a failed write keeps the batch queued for the next attempt, a full queue makes the caller wait for a flush,
- * and close() writes what is left.
+ * and close() writes what is left. A flush writes at most `transactionMax` decisions per transaction and lets the
+ * event loop run between them: SQLite's writes are synchronous, and one transaction of 5,000 decisions held every
+ * request for tens of milliseconds (a p99 of 43 ms at 12,000 checks/s in bench/http.ts).
  */
 import type { AuditEventInput } from '../store/ports.ts';
 import { appendAudit } from './audit-chain.ts';
@@ -14,6 +16,8 @@ export interface DecisionLogOptions {
   readonly batchMax: number;
   /** Queue length at which append() waits for a flush: backpressure instead of unbounded memory. */
   readonly queueMax: number;
+  /** Decisions per transaction (a flush of more writes several, requests answered in between). */
+  readonly transactionMax?: number;
 }
 
 export class DecisionLog {
@@ -54,30 +58,35 @@ export class DecisionLog {
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;
     if (this.#queue.length === 0) return;
-    const batch = this.#queue;
-    this.#queue = [];
-    this.#flushing = this.#context.store
-      .transaction(
-        async (tx) => {
-          await appendAudit(tx, this.#context.keys, batch);
-        },
-        // No fsync per flush: a crash loses the queue anyway; the chain stays whole either way.
-        { durability: 'process' },
-      )
-      .then(
-        () => {
-          this.#written += batch.length;
-        },
-        (error: unknown) => {
-          this.#failures++;
-          this.#queue = [...batch, ...this.#queue];
-          throw error;
-        },
-      )
-      .finally(() => {
-        this.#flushing = undefined;
-      });
+    this.#flushing = this.#writeQueued().finally(() => {
+      this.#flushing = undefined;
+    });
     await this.#flushing;
+  }
+
+  /** What is queued now, in order, in transactions of at most transactionMax; a failed one goes back to the front. */
+  async #writeQueued(): Promise<void> {
+    const transactionMax = this.#options.transactionMax ?? Number.POSITIVE_INFINITY;
+    let remaining = this.#queue.length;
+    while (remaining > 0) {
+      const batch = this.#queue.splice(0, Math.min(remaining, transactionMax));
+      remaining -= batch.length;
+      try {
+        await this.#context.store.transaction(
+          async (tx) => {
+            await appendAudit(tx, this.#context.keys, batch);
+          },
+          // No fsync per flush: a crash loses the queue anyway; the chain stays whole either way.
+          { durability: 'process' },
+        );
+      } catch (error) {
+        this.#failures++;
+        this.#queue = batch.concat(this.#queue);
+        throw error;
+      }
+      this.#written += batch.length;
+      if (remaining > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import {
   auditCheckpointIntervalMs,
   changePublishIntervalMs,
   decisionLogBatchMax,
+  decisionLogTransactionMax,
   decisionLogFlushIntervalMs,
   decisionLogQueueMax,
   expiryNoticeIntervalMs,
@@ -150,6 +151,7 @@ async function compose(
     flushIntervalMs: decisionLogFlushIntervalMs,
     batchMax: decisionLogBatchMax,
     queueMax: decisionLogQueueMax,
+    transactionMax: decisionLogTransactionMax,
   });
   const { replication, changes } = options;
   const metrics = createMetrics({

@@ -40,6 +40,39 @@ test('queued decisions are written in order, in batches, and close() writes the 
   );
 });
 
+test('a flush writes transactions of at most transactionMax and lets other work run between them', async () => {
+  const store = t.context.store;
+  let transactions = 0;
+  const counting: Pick<Store, 'transaction'> = {
+    transaction: (work, options) => {
+      transactions++;
+      return store.transaction(work, options);
+    },
+  };
+  const context: AppContext = { ...t.context, store: counting as Store };
+  const log = new DecisionLog(context, {
+    flushIntervalMs: 60_000,
+    batchMax: 10_000,
+    queueMax: 10_000,
+    transactionMax: 100,
+  });
+  const before = await decisionsStored(store);
+  await log.append(Array.from({ length: 250 }, (_, n) => decision(1_000 + n)));
+  let ranBetween = false;
+  setImmediate(() => {
+    ranBetween = true;
+  });
+  await log.flush();
+  assert.equal(transactions, 3);
+  assert.equal(ranBetween, true, 'the event loop ran during the flush');
+  assert.equal(log.written, 250);
+  const stored = (await decisionsStored(store)).slice(before.length);
+  assert.deepEqual(
+    stored,
+    Array.from({ length: 250 }, (_, n) => `d-${1_000 + n}`),
+  );
+});
+
 test('a failed write keeps the batch queued; the next flush writes it, nothing lost or doubled', async () => {
   const store = t.context.store;
   let failNext = true;
