@@ -47,8 +47,7 @@ export function noticeOfBody(text: string): Stored {
   const parsed = JSON.parse(text) as Body | Stored;
   if (!Array.isArray(parsed)) return parsed;
   if (parsed[0] !== layout) throw new Error(`notice body of layout ${String(parsed[0])} is not known here`);
-  const [, scheme, version, code, evidence, effectiveAtMs, untilMs, objectionDeadlineMs, details, ruleVersion] =
-    parsed;
+  const [, scheme, version, code, evidence, effectiveAtMs, untilMs, objectionDeadlineMs, details, ruleVersion] = parsed;
   return {
     scheme,
     version,
