@@ -13,6 +13,7 @@ import type { CatalogSet } from '../core/catalog-set.ts';
 import { parseCatalogDraft, type CatalogDraft } from '../core/catalog.ts';
 import { parseSubjectId, type SubjectId, type SubjectKind } from '../core/identifiers.ts';
 import { checkProportionality, findingKey, yardstick, type Finding } from '../core/proportionality.ts';
+import { simulationPageSize, simulationSampleDefault, simulationSampleMax } from '../core/constants.ts';
 import type { RecordFact } from '../core/record.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import {
@@ -30,12 +31,6 @@ import { isoFromMs } from '../core/time.ts';
 import type { Objection } from '../store/ports.ts';
 import type { AppContext } from './context.ts';
 import { resolveSubject } from './passports.ts';
-
-/** Subjects per page of the scans (the same as rebuild's). */
-const simulationPageSize = 2_000;
-/** Changed subjects kept in a report's sample, unless the caller asks for fewer. */
-export const simulationSampleDefault = 50;
-export const simulationSampleMax = 1_000;
 
 export interface SimulationWindow {
   /** Records effective from this instant on are replayed; absent: all of them. */

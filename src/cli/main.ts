@@ -7,7 +7,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, writeSync }
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { listMembersPageMax, webhookTimeoutMs } from '../core/constants.ts';
+import {
+  listMembersPageMax,
+  simulationSampleDefault,
+  simulationSampleMax,
+  webhookTimeoutMs,
+} from '../core/constants.ts';
 import { maskSubjectKey, parseSubjectId, residentIdCheckCharacter } from '../core/identifiers.ts';
 import { isoFromMs, parseInstant } from '../core/time.ts';
 import { renderNotice } from '../core/notices.ts';
@@ -29,7 +34,7 @@ import { notifyExpiries } from '../app/expiries.ts';
 import { decideObjection, fileObjection } from '../app/objections.ts';
 import { applyRepair, decideRepair } from '../app/repairs.ts';
 import { rebuild } from '../app/rebuild.ts';
-import { simulateDraft, simulateSubject, simulationSampleDefault, simulationSampleMax } from '../app/simulate.ts';
+import { simulateDraft, simulateSubject } from '../app/simulate.ts';
 import { presentSimulation, presentSubjectSimulation } from '../http/catalogs/simulation-routes.ts';
 import { submitRecords } from '../app/records.ts';
 import { summarize } from '../app/summary.ts';

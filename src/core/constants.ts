@@ -105,3 +105,8 @@ export const generatedPasswordBytes = 18;
  * that its progress bar moves and a failed request loses little.
  */
 export const recordsPerUploadBatchMax = 1_000;
+
+/** The policy simulator: subjects per page of its scans (as rebuild's), and the changed subjects a report names. */
+export const simulationPageSize = 2_000;
+export const simulationSampleDefault = 50;
+export const simulationSampleMax = 1_000;

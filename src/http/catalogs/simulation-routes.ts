@@ -13,13 +13,11 @@ import {
   describeWindow,
   simulateDraft,
   simulateSubject,
-  simulationSampleDefault,
-  simulationSampleMax,
   type SimulationReport,
   type SimulationWindow,
   type SubjectSimulation,
 } from '../../app/simulate.ts';
-import { pageSizeMax } from '../../core/constants.ts';
+import { pageSizeMax, simulationSampleDefault, simulationSampleMax } from '../../core/constants.ts';
 import type { Problem } from '../../core/result.ts';
 import { changeLabel } from '../../core/simulate.ts';
 import { parseInstant } from '../../core/time.ts';
