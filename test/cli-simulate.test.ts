@@ -64,6 +64,16 @@ describe('credence simulate', () => {
     };
     assert.ok(moved.changed > 0);
     assert.equal(moved.sample.length, 2);
+    // Each subject the report names is a read in that subject's access log.
+    for (const { subject } of moved.sample) {
+      const log = credence(['access-log', subject, '--db', db, '--json']);
+      assert.equal(log.status, 0, log.stderr);
+      const entries = JSON.parse(log.stdout) as { what: string }[];
+      assert.ok(
+        entries.some((e) => e.what === 'read credence simulate'),
+        JSON.stringify(entries),
+      );
+    }
     assert.ok(moved.changes.some((c) => c.label === 'rongcheng-residents A -> AA'));
 
     const csv = credence(['simulate', raised, '--db', db, '--csv']);

@@ -56,19 +56,19 @@ export async function accessLog(context: AppContext, subject: string, limit = ac
 /** A read of a subject's data outside the HTTP routes (the command line): audited like theirs, as data.read. */
 export async function logRead(
   context: AppContext,
-  subject: string,
+  subjects: string | readonly string[],
   options: { readonly nowMs: number; readonly actor: string; readonly what: string },
 ): Promise<void> {
-  await context.store.transaction(async (tx) => {
-    const event = {
-      atMs: options.nowMs,
-      kind: 'data.read',
-      actor: options.actor,
-      subject,
-      payload: { route: options.what },
-    };
-    await appendAudit(tx, context.keys, [event]);
-  });
+  // Several subjects read at once (a simulation's sample) are one transaction, an event each.
+  const events = (typeof subjects === 'string' ? [subjects] : subjects).map((subject) => ({
+    atMs: options.nowMs,
+    kind: 'data.read',
+    actor: options.actor,
+    subject,
+    payload: { route: options.what },
+  }));
+  if (events.length === 0) return;
+  await context.store.transaction((tx) => appendAudit(tx, context.keys, events));
 }
 
 export async function exportSubject(

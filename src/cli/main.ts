@@ -1227,8 +1227,11 @@ async function run(argv: string[]): Promise<void> {
         });
         bar.stop();
         if (!simulated.ok) throw new UsageError(simulated.problem.code, simulated.problem.message);
-        for (const s of simulated.value.counts.sample)
-          await logRead(context, s.subject, { nowMs, actor: cliActor, what: 'credence simulate' });
+        await logRead(
+          context,
+          simulated.value.counts.sample.map((s) => s.subject),
+          { nowMs, actor: cliActor, what: 'credence simulate' },
+        );
         if (values.csv) process.stdout.write(`${simulationCsv(simulated.value)}\n`);
         else print(values, presentSimulation(simulated.value), () => formatSimulation(simulated.value));
       });
