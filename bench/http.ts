@@ -26,8 +26,6 @@
  *   their self-time summaries to the JSON. The profiler slows the servers: compare such a run only with another.
  * Prints one JSON object on stdout; progress goes to stderr.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,10 +40,10 @@ import { readDemoFiles } from '../src/cli/files.ts';
 import { listMembersPageMax } from '../src/core/constants.ts';
 import { loadIndex } from '../src/index/decision-index.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import type { ChildReady, ChildReply, ChildRequest } from './support/child-server.ts';
 import { summariseProfile, type ProfileSummary } from './support/cpu-profile.ts';
 import { makeBenchKeys } from './support/keys.ts';
 import { positive } from './support/options.ts';
+import { ask, startChild, stopChild, type Child } from './support/server-children.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
 const support = fileURLToPath(new URL('./support/', import.meta.url));
@@ -80,13 +78,6 @@ interface Measurement {
   readonly loadGeneratorCpuPercent: number;
   /** The server's CPU time per answered request: the cost of a request, less sensitive to a noisy machine. */
   readonly serverCpuMicrosPerRequest: number;
-}
-
-interface Child {
-  readonly name: string;
-  readonly process: ChildProcess;
-  readonly ready: ChildReady;
-  readonly origin: string;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -227,60 +218,6 @@ function mixOf(listed: readonly string[], clean: readonly string[]): string[] {
   return out;
 }
 
-// --- child processes ----------------------------------------------------------------------------------------
-
-function startChild(name: string, script: string, args: readonly string[]): Promise<Child> {
-  const child = spawn(process.execPath, [join(support, script), ...args], {
-    // The child's stdout goes to our stderr: our stdout carries the JSON alone.
-    stdio: ['ignore', 2, 'inherit', 'ipc'],
-  });
-  return new Promise<Child>((resolveChild, reject) => {
-    const failed = (code: number | null, signal: NodeJS.Signals | null) =>
-      reject(new Error(`${name} server exited (${signal ?? String(code)}) before it listened`));
-    child.once('exit', failed);
-    child.once('error', reject);
-    child.once('message', (message: ChildReady) => {
-      child.off('exit', failed);
-      if (message.kind !== 'ready') reject(new Error(`${name} server: expected ready, got ${message.kind}`));
-      else resolveChild({ name, process: child, ready: message, origin: `http://127.0.0.1:${message.port}` });
-    });
-  });
-}
-
-/** Omit over each member of a union. */
-type WithoutId<R> = R extends unknown ? Omit<R, 'id'> : never;
-type Ask = WithoutId<ChildRequest>;
-let lastRequestId = 0;
-
-/** Sends the child a request and waits for its reply (which carries the CPU time it has used so far). */
-function ask(child: Child, request: Ask): Promise<ChildReply> {
-  const id = ++lastRequestId;
-  return new Promise((resolveReply, reject) => {
-    const exited = () => reject(new Error(`${child.name} server exited during ${request.kind}`));
-    const listen = (message: ChildReply) => {
-      if (message.kind !== 'reply' || message.id !== id) return;
-      child.process.off('message', listen);
-      child.process.off('exit', exited);
-      if (message.error === undefined) resolveReply(message);
-      else reject(new Error(`${child.name} server: ${request.kind}: ${message.error}`));
-    };
-    child.process.on('message', listen);
-    child.process.once('exit', exited);
-    child.process.send({ ...request, id });
-  });
-}
-
-async function stopChild(child: Child): Promise<void> {
-  const p = child.process;
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const exited = once(p, 'exit');
-  if (p.connected) p.disconnect();
-  else p.kill('SIGTERM');
-  const killer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-  await exited;
-  clearTimeout(killer);
-}
-
 // --- load -----------------------------------------------------------------------------------------------------
 
 interface Load {
@@ -393,12 +330,12 @@ async function main(): Promise<void> {
       `demo: ${setup.subjects} subjects, ${setup.records} records in ${setup.demoSeconds.toFixed(1)} s; mix of ${setup.listed.length} listed and ${setup.clean.length} clean subjects`,
     );
 
-    const credence = await startChild('credence', 'credence-server.ts', [setup.db, setup.keyFile]);
+    const credence = await startChild('credence', join(support, 'credence-server.ts'), [setup.db, setup.keyFile]);
     children.push(credence);
     const { answers, outcomes } = await collectAnswers(credence, setup.token, setup);
     const answersFile = join(dir, 'reference-answers.json');
     writeFileSync(answersFile, JSON.stringify([...answers]));
-    const reference = await startChild('reference', 'reference-server.ts', [answersFile]);
+    const reference = await startChild('reference', join(support, 'reference-server.ts'), [answersFile]);
     children.push(reference);
     if (credence.ready.fastify !== reference.ready.fastify) {
       throw new Error(`Fastify versions differ: credence ${credence.ready.fastify}, ${reference.ready.fastify}`);
