@@ -463,12 +463,13 @@ function listingWords(n: NoticeFacts, c: Cited): { measures: Measures; details: 
   }[n.kind as 'listing.started'];
   const shown = n.kind === 'listing.started' ? measureWords(all) : { zh: '', en: '' };
   const o = objectionWords(n, c.v);
+  const rule = ruleWords(n, c);
   return {
     measures,
     details: { ...d, listTitle: title },
     words: {
-      zh: `${what.zh}${ruleWords(n, c).zh}${shown.zh}${o.zh}`,
-      en: `${what.en}${ruleWords(n, c).en}${shown.en}${o.en}`,
+      zh: `${what.zh}${rule.zh}${shown.zh}${o.zh}`,
+      en: `${what.en}${rule.en}${shown.en}${o.en}`,
     },
   };
 }

@@ -15,7 +15,8 @@ import { Fragment, type ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { findAction } from '../../../core/actions.ts';
 import type { Category } from '../../../core/catalog.ts';
-import { simulationCsv } from '../../../core/simulation-csv.ts';
+import type { Finding as DraftFinding, FindingTest } from '../../../core/proportionality.ts';
+import { simulationCsv, type SimulationTables } from '../../../core/simulation-csv.ts';
 import { get, post, saveFile, withQuery } from '../../api.ts';
 import { ErrorNote, Show, useLoad } from '../../components/async.tsx';
 import { Chart } from '../../components/chart.tsx';
@@ -48,23 +49,8 @@ interface Change {
   readonly change?: string;
 }
 
-type FindingTest = 'unrelated_context' | 'listing_term' | 'validity' | 'escalation';
-
-interface Finding {
-  readonly test: FindingTest;
-  readonly scheme: string;
-  readonly rule: string;
-  readonly category: Category;
-  readonly measure?: string;
-  readonly list?: string;
-  readonly path?: 'listing' | 'threshold' | 'direct_grade' | 'points';
-  readonly actions?: readonly string[];
-  readonly value?: number;
-  readonly limit?: number;
-  readonly source: string;
-  readonly why: string;
-  readonly introduced: boolean;
-}
+/** A finding as the report gives it: the core's, and whether the draft brings it (not the version in force). */
+type Finding = DraftFinding & { readonly introduced: boolean };
 
 interface SimulationReport extends Breakdown {
   readonly scheme: string;
@@ -74,10 +60,7 @@ interface SimulationReport extends Breakdown {
   readonly records: number;
   readonly subjectsWithRecords: number;
   readonly changes: readonly Change[];
-  readonly histograms: readonly {
-    readonly scheme: string;
-    readonly grades: readonly { readonly grade: string; readonly before: number; readonly after: number }[];
-  }[];
+  readonly histograms: SimulationTables['histograms'];
   readonly byDistrict: readonly ({ readonly district: string } & Breakdown)[];
   readonly byKind: readonly ({ readonly kind: string } & Breakdown)[];
   readonly sample: readonly {
