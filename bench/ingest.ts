@@ -16,8 +16,8 @@
  * - http: startService (logging off) in a child process (bench/support/credence-server.ts) on port 0; POST
  *   /v1/records with each agency's token, --concurrency requests in flight, from the first request to the last
  *   answer; every answer must be a 200 accepting every record of its batch;
- * - reference: a raw insert of the same rows (the columns and values the store writes, the subject as its lookup
- *   token, recorded at the file's instant) into the empty records table of a fresh database made by the store's
+ * - reference: a raw insert of the same rows (the columns and values the store writes, the subject as its number
+ *   in the setup's subjects table, recorded at the file's instant) into the empty records table of a fresh database made by the store's
  *   migrations, through node:sqlite DatabaseSync with the store's pragmas (WAL, synchronous=FULL, cache_size
  *   -65536), one prepared INSERT, transactions of --batch rows. The rows are made before the clock starts.
  * After each run the records tables are compared: the file's and the reference's row for row (every column), the
@@ -284,12 +284,17 @@ function requestsOf(records: readonly GeneratedRecord[], size: number): Request[
     }));
 }
 
-/** The reference's rows: what the store writes for each record, the subject as its lookup token. */
-function referenceRows(records: readonly GeneratedRecord[], keys: Keyring, recordedAtMs: number): SQLInputValue[][] {
+/** The reference's rows: what the store writes for each record, the subject as its number (by lookup token). */
+function referenceRows(
+  records: readonly GeneratedRecord[],
+  keys: Keyring,
+  numbers: ReadonlyMap<string, number>,
+  recordedAtMs: number,
+): SQLInputValue[][] {
   return records.map((r) => [
     r.agency,
     r.agencyRef,
-    keys.lookup(r.subject),
+    numbers.get(keys.lookup(r.subject)) ?? null,
     r.code,
     r.effectiveAtMs,
     recordedAtMs,
@@ -420,6 +425,21 @@ async function ingestOverHttp(
   }
 }
 
+/** The setup's subjects by lookup token: the numbers records name them by. */
+function subjectNumbers(path: string): Map<string, number> {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return new Map(
+      db
+        .prepare('SELECT key, id FROM subjects')
+        .all()
+        .map((row) => [String(row.key), Number(row.id)]),
+    );
+  } finally {
+    db.close();
+  }
+}
+
 function ingestRaw(db: string, rows: readonly SQLInputValue[][], batch: number): Timed {
   const sqlite = new DatabaseSync(db);
   try {
@@ -473,12 +493,14 @@ async function main(): Promise<void> {
       data.records.map((r) => `${JSON.stringify(submittedRecord(r, { withAgency: true }))}\n`).join(''),
     );
     const requests = options.only.includes('http') ? requestsOf(data.records, options.batch) : [];
-    const rows = options.only.includes('reference') ? referenceRows(data.records, keys, nowMs) : [];
     const template = join(dir, 'template.db');
     log(
       `${options.records.toLocaleString('en')} records of a ${data.people.toLocaleString('en')}-person population (${data.population.subjects.length.toLocaleString('en')} subjects); registering it in ${dir}`,
     );
     const setup = await makeTemplate(template, keys, files, data);
+    const rows = options.only.includes('reference')
+      ? referenceRows(data.records, keys, subjectNumbers(template), nowMs)
+      : [];
     log(
       `setup in ${setup.seconds.toFixed(1)} s: ${(setup.template.bytes / 1e6).toFixed(1)} MB${requests.length === 0 ? '' : `; ${requests.length} HTTP requests of up to ${options.batch} records, ${options.concurrency} in flight`}`,
     );

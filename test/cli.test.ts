@@ -380,7 +380,7 @@ describe('check, lists and explain on the demo city', () => {
     const subject = withDb(sharedDb, (db) =>
       db
         .prepare(
-          "SELECT key FROM subjects WHERE kind = 'person' AND key NOT IN (SELECT subject FROM records) ORDER BY key LIMIT 1",
+          "SELECT key FROM subjects WHERE kind = 'person' AND id NOT IN (SELECT subject FROM records) ORDER BY key LIMIT 1",
         )
         .get(),
     )?.key;
@@ -672,9 +672,11 @@ describe('rebuild', () => {
 
     const original = withDb(db, (d) =>
       d
-        .prepare('SELECT subject, body FROM derivations ORDER BY subject')
+        .prepare(
+          'SELECT s.key AS subject, d.subject AS n, d.body FROM derivations d JOIN subjects s ON s.id = d.subject ORDER BY d.subject',
+        )
         .all()
-        .map((r) => ({ subject: String(r.subject), body: String(r.body) }))
+        .map((r) => ({ subject: String(r.subject), n: Number(r.n), body: String(r.body) }))
         .find((r) => (JSON.parse(r.body) as [number, unknown[]])[1].length > 0),
     );
     assert.ok(original, 'some subject has point entries');
@@ -685,7 +687,7 @@ describe('rebuild', () => {
     entry[4] = (entry[4] ?? 0) + 7;
     withDb(
       db,
-      (d) => d.prepare('UPDATE derivations SET body = ? WHERE subject = ?').run(JSON.stringify(body), original.subject),
+      (d) => d.prepare('UPDATE derivations SET body = ? WHERE subject = ?').run(JSON.stringify(body), original.n),
       false,
     );
 
@@ -699,9 +701,7 @@ describe('rebuild', () => {
     const repaired = credenceOk(['rebuild', '--db', db]);
     assert.match(repaired.stdout, /derived state rewritten/);
     assert.match(credenceOk(['rebuild', '--verify', '--db', db]).stdout, /^differences: 0$/m);
-    const restored = withDb(db, (d) =>
-      d.prepare('SELECT body FROM derivations WHERE subject = ?').get(original.subject),
-    );
+    const restored = withDb(db, (d) => d.prepare('SELECT body FROM derivations WHERE subject = ?').get(original.n));
     assert.equal(restored?.body, original.body);
   });
 });

@@ -3,7 +3,7 @@
  * catalogs, without writing anything, and reports what the draft would change (core/simulate.ts) and how it
  * measures against the proportionality tests (core/proportionality.ts).
  *
- * Two passes over the store, both in lookup-token order: every subject with records (scanSubjectRecords, the
+ * Two passes over the store, both in the store's subject order: every subject with records (scanSubjectRecords, the
  * replay rebuild runs), then every subject without records, who stands at each scheme's base under either catalog
  * set (a draft that moves the base or the bands changes them too). Records effective in [from, to) are replayed;
  * standings are compared at `to`. Nothing is written: not the derived state, not the audit log (the caller logs

@@ -386,8 +386,8 @@ async function exampleSubjects(
   const out: { subject: string; action: string; why: string }[] = [];
   for (const [list, action, why, accept] of wanted) {
     if (!context.catalogs.list(list)) continue;
-    // Members come in lookup-token order, which differs with every key: pick the least identifier, so a seed
-    // always suggests the same examples.
+    // Members come in the store's order (lookup tokens, which differ with every key, or registration): pick the
+    // least identifier, so a seed always suggests the same examples.
     let found: string | undefined;
     for (let after: string | undefined, pages = 0; pages < 50; pages++) {
       const members = await context.store.listMembers(list, atMs, listMembersPageMax, after);

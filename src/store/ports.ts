@@ -330,7 +330,7 @@ export interface Store {
   noticesOf(subject: string, limit: number, beforeId?: number): Promise<StoredNotice[]>;
   catalogDraft(schemeId: string): Promise<CatalogDraftRecord | undefined>;
   derivations(subjects: readonly string[]): Promise<Map<string, Derivation>>;
-  /** Active members of a list at an instant, in lookup-token order, after the given subject (for paging). */
+  /** Active members of a list at an instant, in the store's subject order, after the given subject (for paging). */
   /** With `startedAfterMs`, only listings that started after it (a publication period still running). */
   listMembers(
     list: string,
@@ -351,13 +351,17 @@ export interface Store {
     instants: readonly { readonly atMs: number; readonly startedAfterMs: number }[],
   ): Promise<number[]>;
   summary(): Promise<StoreSummary>;
-  /** Every subject with its kind, in pages, in the order of their lookup tokens: for summaries and index loading. */
+  /**
+   * Every subject with its kind, in pages, in the store's subject order: for summaries and index loading. The order
+   * is the adapter's own (PostgreSQL: lookup tokens; SQLite: subject numbers, i.e. registration), the same in every
+   * scan and list page, and tells nothing of the identifiers.
+   */
   scanSubjects(pageSize: number): AsyncIterable<SubjectId[]>;
-  /** Every subject that has records, with all of them, in lookup-token order, in pages: for rebuild. */
+  /** Every subject that has records, with all of them, in the store's subject order, in pages: for rebuild. */
   scanSubjectRecords(
     pageSize: number,
   ): AsyncIterable<{ readonly subject: SubjectId; readonly records: RecordFact[] }[]>;
-  /** Every stored derivation, in lookup-token order, in pages. */
+  /** Every stored derivation, in the store's subject order, in pages. */
   scanDerivations(pageSize: number): AsyncIterable<Derivation[]>;
   /** The change outbox after an id, oldest first. */
   changes(afterId: number, limit: number): Promise<Change[]>;

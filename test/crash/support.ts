@@ -496,11 +496,14 @@ function checkRecords(
     assert.equal(orphanListings, 0, 'listings without their record');
     const unregistered = count(
       sql,
-      'SELECT COUNT(*) AS n FROM records r LEFT JOIN subjects s ON s.key = r.subject WHERE s.key IS NULL',
+      'SELECT COUNT(*) AS n FROM records r LEFT JOIN subjects s ON s.id = r.subject WHERE s.id IS NULL',
     );
     assert.equal(unregistered, 0, 'records of unregistered subjects');
     notices = count(sql, 'SELECT COUNT(*) AS n FROM notices');
-    rows = sql.prepare('SELECT * FROM records ORDER BY id').all();
+    // A record names its subject by number (the SQLite store's subjects.id); the subject's lookup token is there.
+    rows = sql
+      .prepare('SELECT r.*, s.key AS subject FROM records r JOIN subjects s ON s.id = r.subject ORDER BY r.id')
+      .all();
   } finally {
     sql.close();
   }

@@ -32,6 +32,7 @@ import {
   type Change,
   type ListMember,
   type Store,
+  type StoreTransaction,
   type TokenRecord,
 } from '../../src/store/ports.ts';
 import { demoAgencies, demoVersions } from './demo-catalogs.ts';
@@ -76,10 +77,31 @@ function passport(n: number): SubjectId {
 
 /** Stores keep subjects in the order of their lookup tokens (keyed hashes): stable, and telling nothing. */
 const token = (key: string) => testKeys.lookup(key);
-const inStoreOrder = (keys: readonly string[]) => [...keys].sort((a, b) => compareText(token(a), token(b)));
-const byKey = (a: { readonly key: string }, b: { readonly key: string }) => compareText(token(a.key), token(b.key));
-const bySubject = (a: { readonly subject: string }, b: { readonly subject: string }) =>
-  compareText(token(a.subject), token(b.subject));
+const byKey = (a: { readonly key: string }, b: { readonly key: string }) => compareText(a.key, b.key);
+
+/**
+ * The store's own order of subjects, as scanSubjects gives it: an adapter chooses it (the lookup token, or the
+ * subject's number where the store numbers them), and every scan and list page follows it.
+ */
+async function storeOrder(store: Store): Promise<ReadonlyMap<string, number>> {
+  const keys = (await collectPages(store.scanSubjects(1_000), 1_000)).map((s) => s.key);
+  return new Map(keys.map((key, i) => [key, i]));
+}
+
+function rankIn(order: ReadonlyMap<string, number>, key: string): number {
+  return order.get(key) ?? assert.fail(`subject ${key} is not in the store's order (not registered)`);
+}
+
+async function inStoreOrder(store: Store, keys: readonly string[]): Promise<string[]> {
+  const order = await storeOrder(store);
+  return [...keys].sort((a, b) => rankIn(order, a) - rankIn(order, b));
+}
+
+/** Registers the subjects of these derivations and puts them, as the application does (registered first). */
+async function putDerived(tx: StoreTransaction, derivations: readonly Derivation[]): Promise<void> {
+  await tx.putSubjects(derivations.map((d) => subjectOf(d.subject)));
+  await tx.putDerivations(derivations);
+}
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -282,12 +304,13 @@ async function collectPages<T>(pages: AsyncIterable<T[]>, pageSize: number): Pro
 
 async function allListMembers(store: Store, list: string, atMs: number, limit: number): Promise<ListMember[]> {
   const all: ListMember[] = [];
+  const order = await storeOrder(store);
   for (let after: string | undefined; ;) {
     const page = await store.listMembers(list, atMs, limit, after);
     assert.ok(page.length <= limit, `a page of members holds at most ${limit}`);
     // Checked here so that an adapter ignoring afterSubject fails instead of paging forever.
     assert.ok(
-      page.every((m) => after === undefined || token(m.subject) > token(after)),
+      page.every((m) => after === undefined || rankIn(order, m.subject) > rankIn(order, after)),
       `a page after ${after} holds only later subjects`,
     );
     all.push(...page);
@@ -404,7 +427,11 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           assert.equal(await store.subject(person(3).key), undefined);
           const summary = await store.summary();
           assert.deepEqual(summary.subjectsByKind, { person: 3, organisation: 1, government: 1 });
-          assert.deepEqual(await collectPages(store.scanSubjects(100), 100), [...subjects].sort(byKey));
+          assert.deepEqual(
+            (await collectPages(store.scanSubjects(100), 100)).sort(byKey),
+            [...subjects].sort(byKey),
+            'each subject once',
+          );
           const seen = await store.transaction((tx) => tx.subjectsOf([person(1).key, person(3).key, visitor.key]));
           assert.deepEqual(
             seen,
@@ -785,7 +812,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
         withStore(async (store) => {
           const subject = organisation(1);
           const listing = listingOf('market-serious-dishonesty', t0 + dayMs, t0 + 2 * dayMs, 1, 'market.fraud');
-          await store.transaction((tx) => tx.putDerivations([derivationOf(subject, [listing])]));
+          await store.transaction((tx) => putDerived(tx, [derivationOf(subject, [listing])]));
 
           const expectations: [number, boolean][] = [
             [listing.startMs - 1, false],
@@ -814,7 +841,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           const late = person(2);
           const twice = organisation(3);
           await store.transaction((tx) =>
-            tx.putDerivations([
+            putDerived(tx, [
               derivationOf(early, [listingOf(list, t0, t0 + 100 * dayMs, 1)]),
               derivationOf(late, [listingOf(list, t0 + 10 * dayMs, t0 + 20 * dayMs, 2)]),
               // Two listings of one subject active together count once.
@@ -852,14 +879,19 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           const ended = person(100);
           const elsewhere = person(101);
           await store.transaction((tx) =>
-            tx.putDerivations([
+            putDerived(tx, [
               ...members.map((s) => derivationOf(s, [listings.get(s.key) ?? assert.fail()])),
               derivationOf(ended, [listingOf(list, t0, at, 50)]),
               derivationOf(elsewhere, [listingOf('rail-conduct-ban', t0, t0 + 10 * dayMs, 51)]),
             ]),
           );
 
-          const expected = [...members].sort(byKey).map((s) => memberOf(s, listings.get(s.key) ?? assert.fail()));
+          const expected = (
+            await inStoreOrder(
+              store,
+              members.map((s) => s.key),
+            )
+          ).map((key) => memberOf(subjectOf(key), listings.get(key) ?? assert.fail()));
           for (const limit of [1, 3, 8, 100]) {
             assert.deepEqual(await allListMembers(store, list, at, limit), expected, `pages of ${limit}`);
           }
@@ -889,20 +921,20 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           };
           const onceListing = listingOf(list, t0, t0 + 50 * dayMs, 9);
           await store.transaction((tx) =>
-            tx.putDerivations([derivationOf(twice, [byRule, byThreshold]), derivationOf(once, [onceListing])]),
+            putDerived(tx, [derivationOf(twice, [byRule, byThreshold]), derivationOf(once, [onceListing])]),
           );
 
           const at = t0 + 2 * dayMs;
           const rows = await store.listMembers(list, at, 10);
           assert.deepEqual(
             rows.map((r) => r.subject),
-            inStoreOrder([twice.key, once.key]),
+            await inStoreOrder(store, [twice.key, once.key]),
           );
           assert.deepEqual(await store.countListMembers(at), new Map([[list, 2]]));
           const paged = await allListMembers(store, list, at, 1);
           assert.deepEqual(
             paged.map((r) => r.subject),
-            inStoreOrder([twice.key, once.key]),
+            await inStoreOrder(store, [twice.key, once.key]),
           );
 
           const row = rows.find((r) => r.subject === twice.key);
@@ -925,7 +957,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           const derivations = subjects.map((s, i) =>
             derivationOf(s, i % 100 === 0 ? [listingOf('court-defaulters', t0, t0 + dayMs, i + 1)] : [], -(i + 1)),
           );
-          await store.transaction((tx) => tx.putDerivations(derivations));
+          await store.transaction((tx) => putDerived(tx, derivations));
           // Replacing them all in one call crosses any chunking of the listings' deletion too.
           const replaced = derivations.map((d, i) =>
             i % 100 === 0
@@ -947,7 +979,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           const members = await allListMembers(store, 'court-defaulters', t0, 1_000);
           assert.deepEqual(
             members.map((m) => m.subject),
-            inStoreOrder(replaced.filter((d, i) => i % 100 === 50).map((d) => d.subject)),
+            await inStoreOrder(
+              store,
+              replaced.filter((d, i) => i % 100 === 50).map((d) => d.subject),
+            ),
           );
         }));
     });
@@ -984,21 +1019,31 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           });
 
           const pageSize = 3;
-          assert.deepEqual(await collectPages(store.scanSubjects(pageSize), pageSize), [...subjects].sort(byKey));
+          const order = await storeOrder(store);
+          const ordered = <T>(items: readonly T[], key: (item: T) => string) =>
+            [...items].sort((a, b) => rankIn(order, key(a)) - rankIn(order, key(b)));
+          assert.deepEqual(
+            (await collectPages(store.scanSubjects(pageSize), pageSize)).sort(byKey),
+            [...subjects].sort(byKey),
+            'each subject once',
+          );
           assert.deepEqual(
             await collectPages(store.scanSubjectRecords(pageSize), pageSize),
-            [...withRecords].sort(byKey).map((subject) => ({
+            ordered(withRecords, (s) => s.key).map((subject) => ({
               subject,
               records: stored.filter((r) => r.subject === subject.key),
             })),
           );
           assert.deepEqual(
             await collectPages(store.scanDerivations(pageSize), pageSize),
-            withDerivations.map((s, i) => derivationOf(s, [], -(i + 1))).sort(bySubject),
+            ordered(
+              withDerivations.map((s, i) => derivationOf(s, [], -(i + 1))),
+              (d) => d.subject,
+            ),
           );
           for (const size of [1, 2, 6, 10, 11]) {
             const keys = (await collectPages(store.scanSubjects(size), size)).map((s) => s.key);
-            assert.deepEqual(keys, inStoreOrder(subjects.map((s) => s.key)), `subjects in pages of ${size}`);
+            assert.deepEqual(keys, [...order.keys()], `subjects in pages of ${size}, in one order`);
           }
         }));
     });
@@ -1239,7 +1284,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           });
           const expected: ChangeContent[] = [];
 
-          await store.transaction((tx) => tx.putDerivations([derivationOf(p1), derivationOf(o1)]));
+          await store.transaction((tx) => putDerived(tx, [derivationOf(p1), derivationOf(o1)]));
           expected.push(changeOf([p1, o1]));
           await store.transaction(async (tx) => {
             await tx.putSubjects([o2, p2, p3]);
@@ -1266,8 +1311,8 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
           // Several writes of several kinds, some naming the same subject again, make one change.
           await store.transaction(async (tx) => {
-            await tx.putDerivations([derivationOf(p5)]);
-            await tx.putDerivations([derivationOf(p5, [], -7), derivationOf(p1)]);
+            await putDerived(tx, [derivationOf(p5)]);
+            await putDerived(tx, [derivationOf(p5, [], -7), derivationOf(p1)]);
             await tx.putRelations([relation(o1, p5)]);
             await tx.linkPassports([{ passport: passport(3).key, subject: p5.key, linkedAtMs: t0 }]);
             await tx.insertCatalogVersion({ ...catalog, version: catalog.version + 1 });
@@ -1294,7 +1339,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           // A transaction that rolls back leaves none, whatever it wrote first.
           await assert.rejects(
             store.transaction(async (tx) => {
-              await tx.putDerivations([derivationOf(person(8))]);
+              await putDerived(tx, [derivationOf(person(8))]);
               await tx.putRelations([relation(o2, person(8))]);
               await tx.linkPassports([{ passport: passport(4).key, subject: person(8).key, linkedAtMs: t0 }]);
               await tx.insertCatalogVersion({ ...catalog, version: catalog.version + 2 });
@@ -1310,7 +1355,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             `ids increase in commit order: ${changes.map((c) => c.id).join(', ')}`,
           );
           // The transactions that left no change are not there; a later one comes after the rest.
-          await store.transaction((tx) => tx.putDerivations([derivationOf(person(9))]));
+          await store.transaction((tx) => putDerived(tx, [derivationOf(person(9))]));
           const [latest, ...more] = await store.changes(changes.at(-1)?.id ?? assert.fail(), 10);
           assert.deepEqual(more, []);
           assert.ok(latest !== undefined);
@@ -1322,7 +1367,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           const [p1, p2, o1] = [person(1), person(2), organisation(1)];
           const identifiers = [p1, p2, o1, passport(1), government(1)];
           await store.transaction(async (tx) => {
-            await tx.putDerivations([derivationOf(p1), derivationOf(government(1))]);
+            await putDerived(tx, [derivationOf(p1), derivationOf(government(1))]);
             await tx.putRelations([{ organisation: o1.key, person: p2.key, role: 'legal_representative', fromMs: t0 }]);
             await tx.linkPassports([{ passport: passport(1).key, subject: p1.key, linkedAtMs: t0 }]);
           });
@@ -1360,7 +1405,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
       it('pages through the outbox after an id, and drops exactly the changes through an id', () =>
         withStore(async (store) => {
-          for (let i = 1; i <= 5; i += 1) await store.transaction((tx) => tx.putDerivations([derivationOf(person(i))]));
+          for (let i = 1; i <= 5; i += 1) await store.transaction((tx) => putDerived(tx, [derivationOf(person(i))]));
           const all = await allChanges(store, 100);
           assert.deepEqual(
             all.map(contentOf),
@@ -1397,7 +1442,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           // A transaction that drops and derives keeps its own change: it is written after the drop, at commit.
           await store.transaction(async (tx) => {
             await tx.dropChanges(c5.id);
-            await tx.putDerivations([derivationOf(person(6))]);
+            await putDerived(tx, [derivationOf(person(6))]);
           });
           const [c6, ...after] = await store.changes(0, 100);
           assert.deepEqual(after, []);
@@ -1407,13 +1452,13 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
       it('never reuses an id, even once the outbox was emptied', () =>
         withStore(async (store) => {
-          for (let i = 1; i <= 3; i += 1) await store.transaction((tx) => tx.putDerivations([derivationOf(person(i))]));
+          for (let i = 1; i <= 3; i += 1) await store.transaction((tx) => putDerived(tx, [derivationOf(person(i))]));
           const last = (await store.changes(0, 100)).at(-1) ?? assert.fail('three changes were written');
           await store.transaction((tx) => tx.dropChanges(last.id));
           assert.deepEqual(await store.changes(0, 100), []);
 
           // A reader that goes on after the last id it published must see the next change.
-          await store.transaction((tx) => tx.putDerivations([derivationOf(person(4))]));
+          await store.transaction((tx) => putDerived(tx, [derivationOf(person(4))]));
           const next = await store.changes(0, 100);
           assert.equal(next.length, 1);
           assert.ok(

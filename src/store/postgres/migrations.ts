@@ -3,7 +3,8 @@
  * schema_migrations; existing ones are never edited). It holds what the SQLite schema holds after all of its
  * migrations, with PostgreSQL's types: instants as BIGINT milliseconds, ids from sequences, JSON kept as TEXT so
  * that what was hashed into the audit log reads back byte for byte. Text compares byte by byte (COLLATE "C"), as in
- * SQLite: pages in lookup-token order are the same on both.
+ * SQLite. Unlike SQLite's (migration 0014 there), subject-owned rows keep the subject's lookup token rather than a
+ * subject number: on Citus the token is the distribution column, and scans and pages come in token order.
  *
  * Tables that belong to a subject (subjects, identities, relations, records, derivations, listings, notices,
  * objections, repairs, passports) lead their keys and indexes with the subject's lookup token: every read and write

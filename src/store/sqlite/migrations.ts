@@ -293,4 +293,74 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       ) STRICT;
     `,
   },
+  {
+    name: '0014-subject-numbers',
+    sql: `
+      -- The tables that grow with the records (records, notices, derivations, listings) name their subject by its
+      -- number (subjects.id) instead of its 43-character lookup token: about 170 bytes a record less, rows and
+      -- indexes together (docs/performance.md, "A city on this machine"). Every such subject is registered; the
+      -- check below stops the migration, changing nothing, if one is not.
+      CREATE TEMP TABLE unregistered_subjects (n INTEGER NOT NULL CHECK (n = 0));
+      INSERT INTO unregistered_subjects
+        SELECT COUNT(*) FROM (
+          SELECT subject FROM records UNION SELECT subject FROM notices
+          UNION SELECT subject FROM derivations UNION SELECT subject FROM listings
+        ) WHERE subject NOT IN (SELECT key FROM subjects);
+      DROP TABLE unregistered_subjects;
+
+      CREATE TABLE subjects_numbered (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        scheme TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        region TEXT
+      ) STRICT;
+      INSERT INTO subjects_numbered (key, scheme, kind, region) SELECT key, scheme, kind, region FROM subjects ORDER BY key;
+      DROP TABLE subjects;
+      ALTER TABLE subjects_numbered RENAME TO subjects;
+
+      DROP INDEX records_by_subject;
+      ALTER TABLE records ADD COLUMN subject_number INTEGER NOT NULL DEFAULT 0;
+      UPDATE records SET subject_number = (SELECT id FROM subjects WHERE key = records.subject);
+      ALTER TABLE records DROP COLUMN subject;
+      ALTER TABLE records RENAME COLUMN subject_number TO subject;
+      CREATE INDEX records_by_subject ON records (subject, id);
+
+      DROP INDEX notices_by_subject;
+      ALTER TABLE notices ADD COLUMN subject_number INTEGER NOT NULL DEFAULT 0;
+      UPDATE notices SET subject_number = (SELECT id FROM subjects WHERE key = notices.subject);
+      ALTER TABLE notices DROP COLUMN subject;
+      ALTER TABLE notices RENAME COLUMN subject_number TO subject;
+      CREATE INDEX notices_by_subject ON notices (subject, id);
+
+      CREATE TABLE derivations_numbered (
+        subject INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO derivations_numbered (subject, kind, body)
+        SELECT s.id, d.kind, d.body FROM derivations d JOIN subjects s ON s.key = d.subject;
+      DROP TABLE derivations;
+      ALTER TABLE derivations_numbered RENAME TO derivations;
+
+      CREATE TABLE listings_numbered (
+        subject INTEGER NOT NULL,
+        list TEXT NOT NULL,
+        scheme TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        record_id INTEGER NOT NULL,
+        code TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL CHECK (end_ms >= start_ms)
+      ) STRICT;
+      INSERT INTO listings_numbered (subject, list, scheme, version, record_id, code, trigger, start_ms, end_ms)
+        SELECT s.id, l.list, l.scheme, l.version, l.record_id, l.code, l.trigger, l.start_ms, l.end_ms
+        FROM listings l JOIN subjects s ON s.key = l.subject ORDER BY l.rowid;
+      DROP TABLE listings;
+      ALTER TABLE listings_numbered RENAME TO listings;
+      CREATE INDEX listings_by_list ON listings (list, subject);
+      CREATE INDEX listings_by_subject ON listings (subject);
+    `,
+  },
 ];

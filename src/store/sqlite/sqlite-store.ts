@@ -2,7 +2,8 @@
  * The embedded store on node:sqlite (built into Node 24: no native build; see docs/architecture.md for the
  * measurement behind the choice). One connection, WAL journal, synchronous=FULL so that an acknowledged
  * write survives a crash. node:sqlite is synchronous; the port is asynchronous for the networked adapters, so
- * transactions are queued here and never interleave.
+ * transactions are queued here and never interleave. Subjects are numbered (subjects.id): the tables that grow
+ * with the records name them by number, and their reads join `subjects` for the lookup token the row mappers open.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -153,15 +154,90 @@ function migrate(db: DatabaseSync) {
   }
 }
 
+/**
+ * A record's columns as recordFromValues reads them, the subject's number replaced by its lookup token: the tables
+ * that grow with the records name their subject by its number (migration 0014).
+ */
+const recordsWithTokens = `SELECT ${recordColumns
+  .split(', ')
+  .map((column) => (column === 'subject' ? 's.key AS subject' : `r.${column}`))
+  .join(', ')} FROM records r JOIN subjects s ON s.id = r.subject`;
+
+const derivationsWithTokens =
+  'SELECT s.key AS subject, d.kind, d.body, d.subject AS n FROM derivations d JOIN subjects s ON s.id = d.subject';
+
+const noticesWithTokens =
+  'SELECT n.id, s.key AS subject, n.kind, n.adverse, n.record_id, n.created_at_ms, n.body FROM notices n JOIN subjects s ON s.id = n.subject';
+
+/** A subject's number from its lookup token, as a scalar subquery (NULL for one that is not registered). */
+const numberOfToken = '(SELECT id FROM subjects WHERE key = ?)';
+
+export class UnregisteredSubjectError extends Error {
+  readonly code = 'unregistered_subject';
+}
+
+/**
+ * The numbers of registered subjects by lookup token, cached like the identities: those committed, within a bound,
+ * and those the open transaction registered or found (kept only if it commits; a rolled-back registration's
+ * number may be given to another subject later).
+ */
+class SubjectNumbers {
+  readonly #committed = new Map<string, number>();
+  readonly #pending = new Map<string, number>();
+
+  get(token: string): number | undefined {
+    return this.#committed.get(token) ?? this.#pending.get(token);
+  }
+
+  found(token: string, n: number): void {
+    this.#pending.set(token, n);
+  }
+
+  transactionEnded(committed: boolean): void {
+    if (committed) {
+      if (this.#committed.size + this.#pending.size > subjectNumbersCacheMax) this.#committed.clear();
+      for (const [token, n] of this.#pending) {
+        if (this.#committed.size >= subjectNumbersCacheMax) break;
+        this.#committed.set(token, n);
+      }
+    }
+    this.#pending.clear();
+  }
+}
+
+const subjectNumbersCacheMax = 1_000_000;
+
 /** One SQLite connection with its prepared statements. */
 class Connection {
   readonly db: DatabaseSync;
   readonly ids: Identities;
+  readonly numbers: SubjectNumbers;
   readonly #statements = new Map<string, StatementSync>();
 
-  constructor(db: DatabaseSync, ids: Identities) {
+  constructor(db: DatabaseSync, ids: Identities, numbers: SubjectNumbers) {
     this.db = db;
     this.ids = ids;
+    this.numbers = numbers;
+  }
+
+  /** The number of a registered subject, by identifier; a subject that is not registered is a programming error. */
+  numberOf(clear: string): number {
+    const n = this.numberOrUndefined(clear);
+    if (n === undefined) {
+      throw new UnregisteredSubjectError('a subject must be registered before anything is stored about it');
+    }
+    return n;
+  }
+
+  numberOrUndefined(clear: string): number | undefined {
+    const token = this.ids.token(clear);
+    const known = this.numbers.get(token);
+    if (known !== undefined) return known;
+    const row = this.prepare('SELECT id FROM subjects WHERE key = ?').get(token);
+    if (row === undefined) return undefined;
+    const n = num(row.id);
+    this.numbers.found(token, n);
+    return n;
   }
 
   prepare(sql: string): StatementSync {
@@ -221,24 +297,24 @@ class Connection {
   }
 
   /**
-   * The records of every subject whose token lies from `first` to `last`, by subject (their identifiers given in
-   * `subjects`, by token): one range of records_by_subject read in its own order, rows as arrays. What a scan of the
-   * whole register reads (a rebuild), at 2.5 times the rate of recordsOf's lookups and sort.
+   * The records of every subject whose number lies from `first` to `last`, by subject (their identifiers given in
+   * `subjects`, by number): one range of records_by_subject read in its own order, rows as arrays. What a scan of
+   * the whole register reads (a rebuild), at 2.5 times the rate of recordsOf's lookups and sort.
    */
-  recordsBetween(first: string, last: string, subjects: ReadonlyMap<string, SubjectId>): Map<string, RecordFact[]> {
+  recordsBetween(first: number, last: number, subjects: ReadonlyMap<number, SubjectId>): Map<string, RecordFact[]> {
     const statement = this.prepare(
       `SELECT ${recordColumns} FROM records WHERE subject >= ? AND subject <= ? ORDER BY subject, id`,
     );
     statement.setReturnArrays(true);
     const bySubject = new Map<string, RecordFact[]>();
-    let token: unknown;
+    let n: unknown;
     let key = '';
     let list: RecordFact[] = [];
     // With setReturnArrays the rows are arrays, which node:sqlite's types do not say.
     for (const values of statement.all(first, last) as unknown as SQLOutputValue[][]) {
-      if (values[3] !== token) {
-        token = values[3];
-        const subject = subjects.get(str(token));
+      if (values[3] !== n) {
+        n = values[3];
+        const subject = subjects.get(num(n));
         if (subject === undefined) throw new Error('a record names a subject that is not registered');
         key = subject.key;
         list = [];
@@ -252,7 +328,7 @@ class Connection {
   recordsOf(subjects: readonly string[]): Map<string, RecordFact[]> {
     const bySubject = new Map<string, RecordFact[]>();
     const rows = this.byKeys(
-      (list) => `SELECT * FROM records WHERE subject IN (${list}) ORDER BY id`,
+      (list) => `${recordsWithTokens} WHERE s.key IN (${list}) ORDER BY r.id`,
       this.ids.tokens(subjects),
     );
     for (const row of rows) {
@@ -282,8 +358,9 @@ class SqliteStore implements Store {
       const row = writerConnection?.prepare('SELECT sealed FROM identities WHERE token = ?').get(token);
       return row === undefined ? undefined : str(row.sealed);
     });
-    this.#writer = writerConnection = new Connection(writer, ids);
-    this.#reader = reader === writer ? this.#writer : new Connection(reader, ids);
+    const numbers = new SubjectNumbers();
+    this.#writer = writerConnection = new Connection(writer, ids, numbers);
+    this.#reader = reader === writer ? this.#writer : new Connection(reader, ids, numbers);
   }
 
   get #ids(): Identities {
@@ -304,10 +381,12 @@ class SqliteStore implements Store {
         if (change !== undefined) this.#writer.prepare('INSERT INTO changes (body) VALUES (?)').run(change);
         db.exec('COMMIT');
         this.#ids.transactionEnded(true);
+        this.#writer.numbers.transactionEnded(true);
         return result;
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');
         this.#ids.transactionEnded(false);
+        this.#writer.numbers.transactionEnded(false);
         throw error;
       } finally {
         if (relaxed) db.exec('PRAGMA synchronous = FULL');
@@ -327,7 +406,7 @@ class SqliteStore implements Store {
     return {
       recordsByRef: async (agency, agencyRefs) => {
         const rows = w.byKeys(
-          (list) => `SELECT * FROM records WHERE agency = ? AND agency_ref IN (${list})`,
+          (list) => `${recordsWithTokens} WHERE r.agency = ? AND r.agency_ref IN (${list})`,
           agencyRefs,
           [agency],
         );
@@ -360,13 +439,18 @@ class SqliteStore implements Store {
       },
       putSubjects: async (subjects) => {
         const statement = w.prepare(
-          'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
+          'INSERT INTO subjects (key, scheme, kind, region) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING id',
         );
-        // In token order: both tables are keyed by the token, so a large registration appends to their B-trees
-        // instead of writing pages all over them (a city's 22M subjects would not fit the page cache).
+        // In token order: identities and the subjects' key index are keyed by the token, so a large registration
+        // appends to their B-trees instead of writing pages all over them (a city's 22M subjects would not fit the
+        // page cache). A subject registered now has its number at hand for the records that follow.
         const byToken = subjects.map((s) => ({ s, token: w.ids.token(s.key) }));
         byToken.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
-        for (const { s } of byToken) statement.run(w.remember(s.key), s.scheme, s.kind, s.region ?? null);
+        for (const { s, token } of byToken) {
+          if (w.numbers.get(token) !== undefined) continue;
+          const row = statement.get(w.remember(s.key), s.scheme, s.kind, s.region ?? null);
+          if (row !== undefined) w.numbers.found(token, num(row.id));
+        }
       },
       putRelations: async (relations) => {
         const statement = w.prepare(
@@ -386,7 +470,7 @@ class SqliteStore implements Store {
             row = insertRecord.get(
               draft.agency,
               draft.agencyRef,
-              w.remember(draft.subject),
+              w.numberOf(draft.subject),
               draft.code,
               draft.effectiveAtMs,
               recordedAtMs,
@@ -413,8 +497,8 @@ class SqliteStore implements Store {
         return stored;
       },
       putDerivations: async (derivations) => {
-        const subjects = derivations.map((d) => w.remember(d.subject));
-        note.subjects(subjects);
+        note.subjects(derivations.map((d) => w.remember(d.subject)));
+        const subjects = derivations.map((d) => w.numberOf(d.subject));
         for (const part of chunks(subjects, keysPerQueryMax)) {
           w.prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
         }
@@ -425,7 +509,7 @@ class SqliteStore implements Store {
           'INSERT INTO listings (subject, list, scheme, version, record_id, code, trigger, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
         derivations.forEach((d, i) => {
-          const subject = subjects[i] ?? '';
+          const subject = subjects[i] ?? 0;
           putDerivation.run(subject, d.kind, derivationBody(d));
           for (const l of d.listings) {
             putListing.run(subject, l.list, l.scheme, l.version, l.recordId, l.code, l.trigger, l.startMs, l.endMs);
@@ -434,7 +518,7 @@ class SqliteStore implements Store {
       },
       derivationsOf: async (subjects) => {
         const rows = w.byKeys(
-          (list) => `SELECT subject, kind, body FROM derivations WHERE subject IN (${list})`,
+          (list) => `${derivationsWithTokens} WHERE s.key IN (${list})`,
           this.#ids.tokens(subjects),
         );
         const found = rows.map((row) => derivationFromRow(row, this.#ids));
@@ -445,7 +529,7 @@ class SqliteStore implements Store {
           'INSERT INTO notices (subject, kind, adverse, record_id, created_at_ms, body) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
         );
         return notices.map((n) => {
-          const subject = w.remember(n.subject);
+          const subject = w.numberOf(n.subject);
           const body = noticeBody(n);
           const row = statement.get(subject, n.kind, n.adverse ? 1 : 0, n.recordId, createdAtMs, body);
           return { ...n, id: num(row?.id), createdAtMs };
@@ -589,7 +673,7 @@ class SqliteStore implements Store {
       noticesOfRecord: async (subject, recordId) =>
         w
           .all(
-            'SELECT id, subject, kind, adverse, record_id, created_at_ms, body FROM notices WHERE subject = ? AND record_id = ? ORDER BY id',
+            `${noticesWithTokens} WHERE n.subject = ${numberOfToken} AND n.record_id = ? ORDER BY n.id`,
             this.#ids.token(subject),
             recordId,
           )
@@ -698,7 +782,7 @@ class SqliteStore implements Store {
 
   async derivations(subjects: readonly string[]): Promise<Map<string, Derivation>> {
     const rows = this.#reader.byKeys(
-      (list) => `SELECT subject, kind, body FROM derivations WHERE subject IN (${list})`,
+      (list) => `${derivationsWithTokens} WHERE s.key IN (${list})`,
       this.#ids.tokens(subjects),
     );
     const found = rows.map((row) => derivationFromRow(row, this.#ids));
@@ -722,15 +806,13 @@ class SqliteStore implements Store {
 
   async recordsOfAgency(agency: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<RecordFact[]> {
     return this.#reader
-      .all('SELECT * FROM records WHERE agency = ? AND id < ? ORDER BY id DESC LIMIT ?', agency, beforeId, limit)
+      .all(`${recordsWithTokens} WHERE r.agency = ? AND r.id < ? ORDER BY r.id DESC LIMIT ?`, agency, beforeId, limit)
       .map((row) => recordFromRow(row, this.#ids));
   }
 
   /** Rows as arrays, and the page's identities opened together (fetched in one query for those not cached). */
   async recordsInIdRange(afterId: number, throughId: number, limit: number): Promise<RecordFact[]> {
-    const statement = this.#reader.prepare(
-      `SELECT ${recordColumns} FROM records WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,
-    );
+    const statement = this.#reader.prepare(`${recordsWithTokens} WHERE r.id > ? AND r.id <= ? ORDER BY r.id LIMIT ?`);
     statement.setReturnArrays(true);
     // With setReturnArrays the rows are arrays, which node:sqlite's types do not say.
     const rows = statement.all(
@@ -769,7 +851,8 @@ class SqliteStore implements Store {
   ): Promise<{ delivery: NoticeDelivery; notice: StoredNotice }[]> {
     return this.#reader
       .all(
-        `SELECT d.*, n.subject, n.kind, n.adverse, n.record_id, n.created_at_ms, n.body FROM notice_deliveries d JOIN notices n ON n.id = d.notice_id
+        `SELECT d.*, s.key AS subject, n.kind, n.adverse, n.record_id, n.created_at_ms, n.body FROM notice_deliveries d
+         JOIN notices n ON n.id = d.notice_id JOIN subjects s ON s.id = n.subject
          WHERE d.channel = ? AND d.status = 'pending' AND d.next_attempt_at_ms <= ? ORDER BY d.next_attempt_at_ms, d.notice_id LIMIT ?`,
         channel,
         nowMs,
@@ -860,7 +943,7 @@ class SqliteStore implements Store {
   async noticesOf(subject: string, limit: number, beforeId = Number.MAX_SAFE_INTEGER): Promise<StoredNotice[]> {
     return this.#reader
       .all(
-        'SELECT id, subject, kind, adverse, record_id, created_at_ms, body FROM notices WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?',
+        `${noticesWithTokens} WHERE n.subject = ${numberOfToken} AND n.id < ? ORDER BY n.id DESC LIMIT ?`,
         this.#ids.token(subject),
         beforeId,
         limit,
@@ -883,14 +966,15 @@ class SqliteStore implements Store {
     // One row per subject: of its active listings on this list, the one that ends last (ties: the earliest record).
     return this.#reader
       .all(
-        `SELECT subject, list, version, start_ms, end_ms, record_id, code FROM (
+        `SELECT s.key AS subject, l.list, l.version, l.start_ms, l.end_ms, l.record_id, l.code FROM (
            SELECT *, ROW_NUMBER() OVER (PARTITION BY subject ORDER BY end_ms DESC, record_id) AS n
            FROM listings WHERE list = ? AND start_ms <= ? AND end_ms > ? AND subject > ? AND start_ms > ?
-         ) WHERE n = 1 ORDER BY subject LIMIT ?`,
+         ) l JOIN subjects s ON s.id = l.subject WHERE l.n = 1 ORDER BY l.subject LIMIT ?`,
         list,
         atMs,
         atMs,
-        afterSubject === '' ? '' : this.#ids.token(afterSubject),
+        // A subject named as the cursor that is not registered has no place in the order: an empty page.
+        afterSubject === '' ? 0 : (this.#reader.numberOrUndefined(afterSubject) ?? Number.MAX_SAFE_INTEGER),
         startedAfterMs,
         limit,
       )
@@ -945,22 +1029,22 @@ class SqliteStore implements Store {
   }
 
   async *scanSubjects(pageSize: number): AsyncIterable<SubjectId[]> {
-    let after = '';
+    let after = 0;
     for (;;) {
-      const rows = this.#reader.all('SELECT * FROM subjects WHERE key > ? ORDER BY key LIMIT ?', after, pageSize);
+      const rows = this.#reader.all('SELECT * FROM subjects WHERE id > ? ORDER BY id LIMIT ?', after, pageSize);
       if (rows.length === 0) return;
       yield rows.map((row) => subjectFromRow(row, this.#ids));
-      after = str(rows[rows.length - 1]?.key);
+      after = num(rows[rows.length - 1]?.id);
     }
   }
 
   async *scanSubjectRecords(pageSize: number): AsyncIterable<{ subject: SubjectId; records: RecordFact[] }[]> {
-    let after = '';
+    let after = 0;
     for (;;) {
       // Each subject's sealed identity comes with it: opened from the page, not looked up one by one.
       const rows = this.#reader.all(
         `SELECT s.*, i.sealed FROM subjects s JOIN identities i ON i.token = s.key
-         WHERE s.key > ? AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT ?`,
+         WHERE s.id > ? AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.id) ORDER BY s.id LIMIT ?`,
         after,
         pageSize,
       );
@@ -969,8 +1053,8 @@ class SqliteStore implements Store {
         rows.map((row) => str(row.key)),
         async () => new Map(rows.map((row) => [str(row.key), str(row.sealed)])),
       );
-      const subjects = new Map(rows.map((row) => [str(row.key), subjectFromRow(row, opener)]));
-      const [first, last] = [str(rows[0]?.key), str(rows[rows.length - 1]?.key)];
+      const subjects = new Map(rows.map((row) => [num(row.id), subjectFromRow(row, opener)]));
+      const [first, last] = [num(rows[0]?.id), num(rows[rows.length - 1]?.id)];
       const records = this.#reader.recordsBetween(first, last, subjects);
       yield [...subjects.values()].map((subject) => ({ subject, records: records.get(subject.key) ?? [] }));
       after = last;
@@ -978,16 +1062,16 @@ class SqliteStore implements Store {
   }
 
   async *scanDerivations(pageSize: number): AsyncIterable<Derivation[]> {
-    let after = '';
+    let after = 0;
     for (;;) {
       const rows = this.#reader.all(
-        'SELECT subject, kind, body FROM derivations WHERE subject > ? ORDER BY subject LIMIT ?',
+        `${derivationsWithTokens} WHERE d.subject > ? ORDER BY d.subject LIMIT ?`,
         after,
         pageSize,
       );
       if (rows.length === 0) return;
       yield rows.map((row) => derivationFromRow(row, this.#ids));
-      after = str(rows[rows.length - 1]?.subject);
+      after = num(rows[rows.length - 1]?.n);
     }
   }
 
