@@ -2,34 +2,19 @@
  * A city's subjects for bench/decide.ts, generated from their ordinal alone so that any subject can be made again
  * without holding all of them: ordinal n is a company (a USCC) when n % 20 is 19, about 5% as in Beijing, else a
  * resident (a resident ID) spread over 24 regions and 95 years of birth dates. Identifiers carry valid check
- * characters (src/core/identifiers.ts computes them) and are unique per ordinal. Which subjects hold a measure,
- * and which of a few measure templates, follow from a hash of the ordinal: an expectation independent of the index.
+ * characters (src/core/identifiers.ts computes them) and are unique per ordinal: src/app/city.ts's mapping, the one
+ * bench/city.ts's city is made with. Which subjects hold a measure, and which of a few measure templates, follow
+ * from a hash of the ordinal: an expectation independent of the index.
  *
  * `packKey` packs an identifier's first 17 characters (the 18th is a check character) into three 32-bit words, 5
  * bits a character of the USCC charset (digits included): the key of the typed-array reference table.
  */
-import { residentIdCheckCharacter, usccCheckCharacter } from '../../src/core/identifiers.ts';
+import { cityCompanyUscc, cityResidentId, residentIdsMax } from '../../src/app/city.ts';
 
-/** Beijing's 16 districts, then districts of 8 other provinces: where the city's residents were registered. */
-const residentRegions = [
-  '110101', '110102', '110105', '110106', '110107', '110108', '110109', '110111',
-  '110112', '110113', '110114', '110115', '110116', '110117', '110118', '110119',
-  '120101', '130102', '140105', '210102', '320102', '370102', '410102', '510104',
-]; // prettier-ignore
-const companyRegions = residentRegions.slice(0, 16);
-const dayMs = 86_400_000;
-const birthFirstMs = Date.UTC(1930, 0, 1);
-const birthDayCount = Math.round((Date.UTC(2025, 0, 1) - birthFirstMs) / dayMs);
-/** A resident ID's 3-digit sequence number bounds how many residents share a region and a birth date. */
-const sequenceMax = 1_000;
 const usccCharset = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const companyShare = 20;
 
-export const subjectsMax = Math.floor(((residentRegions.length * birthDayCount * sequenceMax) / 19) * 20);
-
-const birthDates = Array.from({ length: birthDayCount }, (_, day) =>
-  new Date(birthFirstMs + day * dayMs).toISOString().slice(0, 10).replaceAll('-', ''),
-);
+export const subjectsMax = Math.floor((residentIdsMax / 19) * 20);
 
 /** Copies the text into a flat string, as a request's parameter is (concatenation makes a rope of 13+ chars). */
 function flat(text: string): string {
@@ -42,23 +27,8 @@ export function isCompany(n: number): boolean {
   return n % companyShare === companyShare - 1;
 }
 
-function residentText(p: number): string {
-  const region = residentRegions[p % residentRegions.length] ?? '';
-  const rest = Math.floor(p / residentRegions.length);
-  const birth = birthDates[rest % birthDayCount] ?? '';
-  const sequence = Math.floor(rest / birthDayCount);
-  const first17 = `${region}${birth}${String(sequence).padStart(3, '0')}`;
-  return flat(first17 + residentIdCheckCharacter(first17));
-}
-
-function companyText(m: number): string {
-  // Registering authority 9 (market regulation), entity type 1 (enterprise), then region and organisation code.
-  let code = '';
-  for (let rest = m, i = 0; i < 9; i++, rest = Math.floor(rest / usccCharset.length))
-    code = usccCharset.charAt(rest % usccCharset.length) + code;
-  const first17 = `91${companyRegions[m % companyRegions.length] ?? ''}${code}`;
-  return flat(first17 + usccCheckCharacter(first17));
-}
+const residentText = (p: number): string => flat(cityResidentId(p));
+const companyText = (m: number): string => flat(cityCompanyUscc(m));
 
 /** The identifier of subject `n` (0 <= n < subjectsMax), always the same. */
 export function subjectText(n: number): string {

@@ -32,17 +32,22 @@ export interface DemoReport {
   readonly rejected: number;
 }
 
-/** What the demo registers before its agencies report anything: agencies and calendars, then the catalogs. */
+/**
+ * What the demo registers before its agencies report anything: agencies and calendars, then the catalogs, published
+ * at `publishedAtMs` (by default a month before the demo's year; a longer history publishes them earlier, with an
+ * earlier `effectiveFrom`, since no rule applies before it is published).
+ */
 export async function registerDemoSetup(
   context: AppContext,
   setup: Pick<DemoOptions, 'agencies' | 'calendars' | 'catalogs'>,
+  publishedAtMs = demoPublishedAtMs,
 ): Promise<void> {
   await context.store.transaction(async (tx) => {
     await tx.putAgencies(setup.agencies);
     await tx.putCalendars(setup.calendars ?? []);
     await appendAudit(tx, context.keys, [
       {
-        atMs: demoPublishedAtMs,
+        atMs: publishedAtMs,
         kind: 'agencies.registered',
         actor: 'admin',
         payload: { agencies: setup.agencies.map((a) => a.id) },
@@ -52,7 +57,7 @@ export async function registerDemoSetup(
   for (const input of setup.catalogs) {
     const draft = parseCatalogDraft(input);
     if (!draft.ok) throw new Error(`demo catalog is invalid: ${draft.problem.message}`);
-    const published = await publishCatalog(context, input, { nowMs: demoPublishedAtMs, actor: 'admin' });
+    const published = await publishCatalog(context, input, { nowMs: publishedAtMs, actor: 'admin' });
     if (!published.ok)
       throw new Error(`demo catalog ${draft.value.scheme.id} not published: ${published.problem.message}`);
   }

@@ -62,7 +62,7 @@ export function seededRandom(seed: string): () => number {
 }
 
 /** Beijing's districts, where most of the demo city lives, and a few other places people come from. */
-const cityRegions = [
+export const cityRegions = [
   '110101',
   '110102',
   '110105',
@@ -79,7 +79,7 @@ const cityRegions = [
   '110117',
 ];
 const otherRegions = ['310101', '440103', '370102', '371082', '330782', '510104', '420102', '610103'];
-const nationalities = ['DEU', 'USA', 'GBR', 'FRA', 'JPN', 'KOR', 'RUS', 'IND', 'BRA', 'NGA', 'PAK', 'ITA'];
+export const nationalities = ['DEU', 'USA', 'GBR', 'FRA', 'JPN', 'KOR', 'RUS', 'IND', 'BRA', 'NGA', 'PAK', 'ITA'];
 const usccCharset = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 /** How often a code is reported per subject and year, by kind of subject. Tuned for a lively small demo. */
@@ -124,24 +124,55 @@ const dogRates: readonly (readonly [string, number])[] = [
   ['dog.leash_violation', 0.5],
   ['dog.licence_not_renewed', 0.01],
 ];
+const foreignerRates: readonly (readonly [string, string, number])[] = [
+  ['court.defaulter.refuses', 'city-court', 0.08],
+  ['traffic.fine', 'traffic-police', 0.1],
+  ['aviation.disruption', 'civil-aviation', 0.005],
+];
 const fineAmounts = [200, 200, 200, 500, 1000, 1000, 3000, 15000];
+
+/** The subjects a population's records are drawn for, by kind: each kind has its own rates. */
+export interface PopulationSubjects {
+  readonly persons: readonly string[];
+  readonly foreigners: readonly string[];
+  readonly companies: readonly string[];
+  readonly governments: readonly string[];
+}
+
+export interface RecordDrawOptions {
+  /** Records fall in [startMs, endMs). */
+  readonly startMs: number;
+  readonly endMs: number;
+  /**
+   * How many years of the yearly rates the span holds. The demo's span is one year and its rates are per year; a
+   * longer span without this would spread one year's records over it. 1 when absent.
+   */
+  readonly years?: number;
+  /** Put before each agency's running number in agencyRef and evidence, so that separate draws never collide. */
+  readonly refPrefix?: string;
+}
+
+const pickWith = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+
+/** Who represents which company: a legal representative each, a responsible manager for about 30% of them. */
+export function drawRelations(
+  companies: readonly string[],
+  persons: readonly string[],
+  fromMs: number,
+  random: () => number,
+): Relation[] {
+  const relations: Relation[] = [];
+  for (const organisation of companies) {
+    relations.push({ organisation, person: pickWith(random, persons), role: 'legal_representative', fromMs });
+    if (random() < 0.3)
+      relations.push({ organisation, person: pickWith(random, persons), role: 'responsible_manager', fromMs });
+  }
+  return relations;
+}
 
 export function generatePopulation(options: PopulationOptions): Population {
   const random = seededRandom(options.seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const spanMs = options.endMs - options.startMs;
-  const poisson = (mean: number) => {
-    // Knuth's method: exact for the small means used here.
-    const limit = Math.exp(-mean);
-    let k = 0;
-    let p = random();
-    while (p > limit) {
-      k++;
-      p *= random();
-    }
-    return k;
-  };
-  const instant = () => options.startMs + Math.floor(random() * (spanMs / 60_000)) * 60_000;
+  const pick = <T>(items: readonly T[]): T => pickWith(random, items);
 
   const subjects: SubjectId[] = [];
   const seen = new Set<string>();
@@ -192,22 +223,41 @@ export function generatePopulation(options: PopulationOptions): Population {
     subjects.push({ key, scheme: 'uscc', kind: 'government', region });
   }
 
-  const relations: Relation[] = [];
-  for (const organisation of companies) {
-    relations.push({
-      organisation,
-      person: pick(persons),
-      role: 'legal_representative',
-      fromMs: options.startMs - 365 * dayMs,
-    });
-    if (random() < 0.3)
-      relations.push({
-        organisation,
-        person: pick(persons),
-        role: 'responsible_manager',
-        fromMs: options.startMs - 365 * dayMs,
-      });
-  }
+  const relations = drawRelations(companies, persons, options.startMs - 365 * dayMs, random);
+  // The records continue the same random stream, so the demo city is what it was before the two halves split.
+  const records = drawRecords({ persons, foreigners, companies, governments }, options, random);
+  return { subjects, relations, records };
+}
+
+const byTimeAgencyRef = (a: GeneratedRecord, b: GeneratedRecord) =>
+  a.effectiveAtMs - b.effectiveAtMs || a.agency.localeCompare(b.agency) || a.agencyRef.localeCompare(b.agencyRef);
+
+/**
+ * The records of the given subjects at the demo's rates, drawn from `random`, in (effectiveAt, agency, agencyRef)
+ * order: reports by kind of subject, volunteers' and dog owners' own rates, court follow-ups, and the dog course
+ * after a dog owner's points ran out.
+ */
+export function drawRecords(
+  subjects: PopulationSubjects,
+  options: RecordDrawOptions,
+  random: () => number,
+): GeneratedRecord[] {
+  const pick = <T>(items: readonly T[]): T => pickWith(random, items);
+  const years = options.years ?? 1;
+  const refPrefix = options.refPrefix ?? '';
+  const spanMs = options.endMs - options.startMs;
+  const poisson = (mean: number) => {
+    // Knuth's method: exact for the small means used here.
+    const limit = Math.exp(-mean);
+    let k = 0;
+    let p = random();
+    while (p > limit) {
+      k++;
+      p *= random();
+    }
+    return k;
+  };
+  const instant = () => options.startMs + Math.floor(random() * (spanMs / 60_000)) * 60_000;
 
   const records: GeneratedRecord[] = [];
   const refCounters = new Map<string, number>();
@@ -221,14 +271,22 @@ export function generatePopulation(options: PopulationOptions): Population {
     if (effectiveAtMs >= options.endMs) return;
     const n = (refCounters.get(agency) ?? 0) + 1;
     refCounters.set(agency, n);
-    const agencyRef = `${agency}-${String(n).padStart(7, '0')}`;
-    records.push({ agency, agencyRef, subject, code, effectiveAtMs, evidence: `${agency}/doc/${n}`, ...extra });
+    const agencyRef = `${agency}-${refPrefix}${String(n).padStart(7, '0')}`;
+    records.push({
+      agency,
+      agencyRef,
+      subject,
+      code,
+      effectiveAtMs,
+      evidence: `${agency}/doc/${refPrefix}${n}`,
+      ...extra,
+    });
   };
   const follow = (fromMs: number, days: number) => fromMs + Math.floor(random() * days) * dayMs + 3_600_000;
 
   const reportFor = (subject: string, rates: readonly (readonly [string, string, number])[]) => {
     for (const [code, agency, rate] of rates) {
-      for (let i = poisson(rate); i > 0; i--) {
+      for (let i = poisson(rate * years); i > 0; i--) {
         const at = instant();
         if (code === 'traffic.fine') add(agency, subject, code, at, { amount: pick(fineAmounts) });
         else if (code.startsWith('court.defaulter.')) {
@@ -242,31 +300,23 @@ export function generatePopulation(options: PopulationOptions): Population {
       }
     }
   };
-  for (const person of persons) {
+  for (const person of subjects.persons) {
     reportFor(person, personRates);
     if (random() < volunteerShare)
-      for (let i = poisson(volunteerRate); i > 0; i--) add('civil-affairs', person, 'volunteer.service', instant());
+      for (let i = poisson(volunteerRate * years); i > 0; i--)
+        add('civil-affairs', person, 'volunteer.service', instant());
     if (random() < dogOwnerShare) {
       for (const [code, rate] of dogRates)
-        for (let i = poisson(rate); i > 0; i--) add('animal-control', person, code, instant());
+        for (let i = poisson(rate * years); i > 0; i--) add('animal-control', person, code, instant());
     }
   }
-  for (const foreigner of foreigners) {
-    reportFor(foreigner, [
-      ['court.defaulter.refuses', 'city-court', 0.08],
-      ['traffic.fine', 'traffic-police', 0.1],
-      ['aviation.disruption', 'civil-aviation', 0.005],
-    ]);
-  }
-  for (const company of companies) reportFor(company, companyRates);
-  for (const government of governments) reportFor(government, governmentRates);
+  for (const foreigner of subjects.foreigners) reportFor(foreigner, foreignerRates);
+  for (const company of subjects.companies) reportFor(company, companyRates);
+  for (const government of subjects.governments) reportFor(government, governmentRates);
 
   // A dog owner who lost all points takes the course some weeks later, in about half the cases. Done after the
   // fact on the sorted history so that the course follows the confiscating record.
-  records.sort(
-    (a, b) =>
-      a.effectiveAtMs - b.effectiveAtMs || a.agency.localeCompare(b.agency) || a.agencyRef.localeCompare(b.agencyRef),
-  );
+  records.sort(byTimeAgencyRef);
   const dogPoints = new Map<string, number>();
   for (const r of [...records]) {
     if (r.code === 'dog.leash_violation' || r.code === 'dog.licence_not_renewed') {
@@ -278,9 +328,6 @@ export function generatePopulation(options: PopulationOptions): Population {
       }
     }
   }
-  records.sort(
-    (a, b) =>
-      a.effectiveAtMs - b.effectiveAtMs || a.agency.localeCompare(b.agency) || a.agencyRef.localeCompare(b.agencyRef),
-  );
-  return { subjects, relations, records };
+  records.sort(byTimeAgencyRef);
+  return records;
 }
