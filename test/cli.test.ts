@@ -516,6 +516,44 @@ describe('import', () => {
     credenceOk(['rebuild', '--verify', '--db', db]);
   });
 
+  it('imports in transactions of --batch records, and refuses a batch size out of range, importing nothing', () => {
+    const dir = tempDir('batch');
+    const db = `${dir}/credence.db`;
+    demo(db, 'import', '50');
+    const file = `${dir}/records.ndjson`;
+    const days = ['01', '02', '03', '04', '05'];
+    writeFileSync(
+      file,
+      days
+        .map((day) =>
+          JSON.stringify({
+            ...good,
+            agencyRef: `batch-${day}`,
+            effectiveAt: `2026-06-${day}T00:00:00Z`,
+            evidence: day,
+          }),
+        )
+        .join('\n'),
+    );
+    const imported = "SELECT count(*) AS n FROM records WHERE agency_ref LIKE 'batch-%'";
+    // One records.accepted event per agency per transaction: how many transactions the import committed.
+    const transactions = "SELECT count(*) AS n FROM audit_events WHERE kind = 'records.accepted'";
+    const before = count(db, transactions);
+    for (const bad of ['0', '200001', 'many', '2.5']) {
+      assertUsageError(
+        credence(['import', file, '--db', db, '--batch', bad]),
+        /--batch must be a whole number from 1 to 200000/,
+      );
+    }
+    assert.equal(count(db, imported), 0);
+
+    const report = json<ImportReport>(credenceOk(['import', file, '--db', db, '--batch', '2', '--json']));
+    assert.deepEqual([report.lines, report.accepted, report.rejected], [5, 5, 0]);
+    assert.equal(count(db, imported), 5);
+    assert.equal(count(db, transactions) - before, 3, 'five records in transactions of two: three');
+    credenceOk(['rebuild', '--verify', '--db', db]);
+  });
+
   it('imports CSV: a fine with its amount, a short row and a bad subject rejected, idempotent', () => {
     const dir = tempDir('csv');
     const db = `${dir}/credence.db`;

@@ -71,7 +71,13 @@ async function* csvLines(path: string): AsyncGenerator<Line> {
 export async function importFile(
   context: AppContext,
   path: string,
-  options: { readonly nowMs: number; readonly agency?: string; readonly onProgress?: (lines: number) => void },
+  options: {
+    readonly nowMs: number;
+    readonly agency?: string;
+    /** Records per transaction (recordsPerBatchMax by default). */
+    readonly batch?: number;
+    readonly onProgress?: (lines: number) => void;
+  },
 ): Promise<ImportReport> {
   if (!existsSync(path)) throw new UsageError('file_not_found', `cannot read ${path}`);
   const format = /\.csv$/i.test(path)
@@ -81,6 +87,7 @@ export async function importFile(
       : undefined;
   if (format === undefined) throw new UsageError('unknown_format', `${path}: give a .ndjson, .jsonl or .csv file`);
   const rejectedFile = `${path}.rejected.ndjson`;
+  const batchMax = options.batch ?? recordsPerBatchMax;
   if (existsSync(rejectedFile)) unlinkSync(rejectedFile);
   let out: ReturnType<typeof createWriteStream> | undefined;
   const reject = (line: number, problem: Problem, input: unknown) => {
@@ -126,7 +133,7 @@ export async function importFile(
         continue;
       }
       batch.push(line);
-      if (batch.length >= recordsPerBatchMax) await flush();
+      if (batch.length >= batchMax) await flush();
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;

@@ -206,7 +206,6 @@ export async function loadIndex(
       }
     }
   }
-  const seen = new Set<string>();
   for await (const page of store.scanDerivations(pageSize)) {
     for (const d of page) {
       const subject = { key: d.subject, kind: d.kind } as const;
@@ -217,11 +216,11 @@ export async function loadIndex(
         measureWindows(catalogs, subject.key, subject.kind, d, nowMs, reach.get(d.subject) ?? []),
         nowMs,
       );
-      seen.add(d.subject);
+      // What is left in `reach` are the persons with no derivation of their own (no Set of a city's subjects).
+      reach.delete(d.subject);
     }
   }
   for (const [person, related] of reach) {
-    if (seen.has(person)) continue;
     const parsed = parseSubjectId(person);
     if (parsed.ok)
       index.put(parsed.value, measureWindows(catalogs, person, 'person', undefined, nowMs, related), nowMs);
