@@ -38,7 +38,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
-import { parseArgs } from 'node:util';
 import { appendAudit, chainEvents, genesisHash, hashEvent } from '../src/app/audit-chain.ts';
 import { AuditTree, tileSize } from '../src/app/audit-tree.ts';
 import { verifyAudit } from '../src/app/audit-verify.ts';
@@ -49,7 +48,7 @@ import type { AuditEvent, AuditEventInput, Store, TransactionOptions } from '../
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { machine, median, round2, round3, throttledProgress } from './support/figures.ts';
 import { makeBenchKeys } from './support/keys.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 import { freshResidentIds } from './support/soak-subjects.ts';
 import { sqliteFileSize } from './support/sqlite-size.ts';
 
@@ -93,19 +92,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      events: { type: 'string' },
-      batch: { type: 'string' },
-      subjects: { type: 'string' },
-      durability: { type: 'string' },
-      runs: { type: 'string' },
-      short: { type: 'boolean', default: false },
-    },
-  });
+  const values = benchArgs(argv, ['events', 'batch', 'subjects', 'durability', 'runs'], ['short']);
   const short = values.short;
   const durability = values.durability ?? 'process';
   if (durability !== 'process' && durability !== 'disk')

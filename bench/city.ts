@@ -80,7 +80,6 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import {
   cityBlock,
@@ -104,7 +103,7 @@ import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { runCli, startCliServer, type CliRun } from './support/cli-child.ts';
 import { submittedRecord } from './support/demo-records.ts';
 import { machine, round2, throttledProgress } from './support/figures.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 import { scrapeMetrics } from './support/soak-server.ts';
 import { sqliteFileSize } from './support/sqlite-size.ts';
 
@@ -171,24 +170,22 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      dir: { type: 'string' },
-      people: { type: 'string' },
-      years: { type: 'string' },
-      block: { type: 'string' },
-      seconds: { type: 'string' },
-      connections: { type: 'string' },
-      phases: { type: 'string' },
-      'record-bytes': { type: 'string' },
-      'import-blocks': { type: 'string' },
-      'import-batch': { type: 'string' },
-      short: { type: 'boolean', default: false },
-    },
-  });
+  const values = benchArgs(
+    argv,
+    [
+      'dir',
+      'people',
+      'years',
+      'block',
+      'seconds',
+      'connections',
+      'phases',
+      'record-bytes',
+      'import-blocks',
+      'import-batch',
+    ],
+    ['short'],
+  );
   const short = values.short;
   const chosen = (values.phases ?? phases.join(',')).split(',').map((p) => p.trim());
   const unknown = chosen.filter((p) => !(phases as readonly string[]).includes(p));

@@ -48,7 +48,6 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { openContext } from '../src/app/context.ts';
 import { createDemo, demoEndMs } from '../src/app/demo.ts';
 import { generateKeyMaterial, keyringFrom } from '../src/app/keyring.ts';
@@ -73,7 +72,7 @@ import {
   templateChoice,
 } from './support/city-subjects.ts';
 import { buildPackedKeyTable, lookupPacked, tableBytes, type PackedKeyTable } from './support/packed-key-table.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 
 const action = 'travel.flight';
 const demoPeople = 10_000;
@@ -98,18 +97,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      subjects: { type: 'string' },
-      measured: { type: 'string' },
-      queries: { type: 'string' },
-      runs: { type: 'string' },
-      short: { type: 'boolean', default: false },
-    },
-  });
+  const values = benchArgs(argv, ['subjects', 'measured', 'queries', 'runs'], ['short']);
   const short = values.short;
   const subjects = positive('subjects', values.subjects, true) ?? (short ? 200_000 : 22_000_000);
   if (subjects > subjectsMax) throw new Error(`--subjects is at most ${subjectsMax} (distinct resident IDs)`);

@@ -31,7 +31,6 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { openContext } from '../src/app/context.ts';
 import { createDemo } from '../src/app/demo.ts';
@@ -42,7 +41,7 @@ import { loadIndex } from '../src/index/decision-index.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { summariseProfile, type ProfileSummary } from './support/cpu-profile.ts';
 import { makeBenchKeys } from './support/keys.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 import { ask, startChild, stopChild, type Child } from './support/server-children.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
@@ -81,20 +80,11 @@ interface Measurement {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      people: { type: 'string' },
-      seconds: { type: 'string' },
-      connections: { type: 'string' },
-      runs: { type: 'string' },
-      'batch-connections': { type: 'string' },
-      short: { type: 'boolean', default: false },
-      profile: { type: 'string' },
-    },
-  });
+  const values = benchArgs(
+    argv,
+    ['people', 'seconds', 'connections', 'runs', 'batch-connections', 'profile'],
+    ['short'],
+  );
   const short = values.short;
   const seconds = positive('seconds', values.seconds, false) ?? (short ? 0.5 : 10);
   return {

@@ -47,7 +47,6 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { openContext } from '../src/app/context.ts';
 import type { Keyring } from '../src/app/keyring.ts';
 import type { GeneratedRecord } from '../src/app/population.ts';
@@ -66,7 +65,7 @@ import {
   type DemoFiles,
 } from './support/demo-records.ts';
 import { makeBenchKeys } from './support/keys.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 import { ask, startChild, stopChild, type Child } from './support/server-children.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url)).replace(/\/$/, '');
@@ -96,20 +95,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      records: { type: 'string' },
-      batch: { type: 'string' },
-      concurrency: { type: 'string' },
-      runs: { type: 'string' },
-      only: { type: 'string' },
-      short: { type: 'boolean', default: false },
-      profile: { type: 'string' },
-    },
-  });
+  const values = benchArgs(argv, ['records', 'batch', 'concurrency', 'runs', 'only', 'profile'], ['short']);
   const short = values.short;
   const batch = positive('batch', values.batch, true) ?? 1_000;
   // The service refuses larger bodies (src/http/records/schema.ts).

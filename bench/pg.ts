@@ -38,7 +38,6 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
 import postgres from 'postgres';
@@ -59,7 +58,7 @@ import { openPostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { NatsChangeStream } from '../src/stream/nats.ts';
 import { pickDecisionMix, type DecisionMix } from './support/decision-mix.ts';
 import { makeBenchKeys } from './support/keys.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 import {
   measureTogether,
   startChild,
@@ -102,22 +101,11 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      records: { type: 'string' },
-      batch: { type: 'string' },
-      people: { type: 'string' },
-      seconds: { type: 'string' },
-      connections: { type: 'string' },
-      runs: { type: 'string' },
-      'database-url': { type: 'string' },
-      nats: { type: 'string' },
-      short: { type: 'boolean', default: false },
-    },
-  });
+  const values = benchArgs(
+    argv,
+    ['records', 'batch', 'people', 'seconds', 'connections', 'runs', 'database-url', 'nats'],
+    ['short'],
+  );
   const short = values.short;
   const seconds = positive('seconds', values.seconds, false) ?? (short ? 2 : 5);
   const connections = positive('connections', values.connections, true) ?? 50;

@@ -42,7 +42,6 @@ import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { openContext, type AppContext } from '../src/app/context.ts';
 import { demoEndMs, demoStartMs, registerDemoSetup, registerPopulation } from '../src/app/demo.ts';
@@ -56,7 +55,7 @@ import type { Store } from '../src/store/ports.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { machine, median, round2, round3, throttledProgress } from './support/figures.ts';
 import { makeBenchKeys } from './support/keys.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 import { sqliteFileSize, type SqliteFileSize } from './support/sqlite-size.ts';
 
 const script = fileURLToPath(import.meta.url);
@@ -81,17 +80,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      records: { type: 'string' },
-      runs: { type: 'string' },
-      batch: { type: 'string' },
-      short: { type: 'boolean', default: false },
-    },
-  });
+  const values = benchArgs(argv, ['records', 'runs', 'batch'], ['short']);
   const short = values.short;
   const sizes = (values.records ?? (short ? '20000' : '1000000,10000000'))
     .split(',')

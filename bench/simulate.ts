@@ -23,7 +23,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { openContext } from '../src/app/context.ts';
 import { demoEndMs, demoStartMs, registerDemoSetup, registerPopulation } from '../src/app/demo.ts';
 import type { Keyring } from '../src/app/keyring.ts';
@@ -36,7 +35,7 @@ import { dayMs } from '../src/core/constants.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { machine, median, round2, round3 } from './support/figures.ts';
 import { makeBenchKeys } from './support/keys.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 
 const seed = 'credence';
 const pageSize = 2_000;
@@ -48,11 +47,7 @@ const thousands = (n: number) => Math.round(n).toLocaleString('en');
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
 function parseOptions(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { records: { type: 'string' }, runs: { type: 'string' }, short: { type: 'boolean', default: false } },
-  });
+  const values = benchArgs(argv, ['records', 'runs'], ['short']);
   const short = values.short;
   const sizes = (values.records ?? (short ? '10000,20000' : '100000,400000'))
     .split(',')

@@ -47,7 +47,6 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { openContext } from '../src/app/context.ts';
 import { createDemo } from '../src/app/demo.ts';
 import { seededRandom } from '../src/app/population.ts';
@@ -57,7 +56,7 @@ import type { TokenRole } from '../src/store/ports.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { LatencyHistogram } from './support/soak-histogram.ts';
 import { makeBenchKeys } from './support/keys.ts';
-import { positive } from './support/options.ts';
+import { benchArgs, positive } from './support/options.ts';
 import { scrapeMetrics, startSoakServer, stopSoakServer, type SoakServer } from './support/soak-server.ts';
 import { readSoakSubjects, type SoakSubjects } from './support/soak-subjects.ts';
 
@@ -150,17 +149,7 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      duration: { type: 'string' },
-      people: { type: 'string' },
-      concurrency: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
+  const values = benchArgs(argv, ['duration', 'people', 'concurrency'], ['json']);
   return {
     durationSeconds: positive('duration', values.duration, false) ?? 60,
     people: positive('people', values.people, true) ?? 20_000,
