@@ -73,9 +73,7 @@ export async function startService(store: Store, options: StartOptions): Promise
   const checkpoint = () => auditTree.checkpoint(options.keys, clock()).then(() => undefined);
   const checkpoints = setInterval(() => void checkpoint().catch(() => undefined), auditCheckpointIntervalMs);
   checkpoints.unref();
-  // At start too, so the latest checkpoint covers everything written while the service was down.
-  void checkpoint().catch(() => undefined);
-  return compose(
+  const running = await compose(
     context,
     index,
     auditTree,
@@ -91,6 +89,11 @@ export async function startService(store: Store, options: StartOptions): Promise
       await checkpoint().catch(() => undefined);
     },
   );
+  // At start too, so the latest checkpoint covers everything written while the service was down; only once the
+  // server is built: over a city's log it reads for minutes, and begun beside the plugins' registration it kept
+  // their file reads waiting until Fastify gave up on them (AVV_ERR_PLUGIN_EXEC_TIMEOUT at 22M subjects).
+  void checkpoint().catch(() => undefined);
+  return running;
 }
 
 export interface ReplicaOptions extends ServerOptions {
