@@ -31,6 +31,7 @@ import {
   nationalities,
   seededRandom,
   type GeneratedRecord,
+  type PopulationSubjects,
 } from './population.ts';
 
 export interface CityOptions {
@@ -171,14 +172,10 @@ function keysOf(range: readonly [number, number], key: (ordinal: number) => stri
   return keys;
 }
 
-interface BlockSubjects {
+interface BlockSubjects extends PopulationSubjects {
   readonly index: number;
   readonly peopleFrom: number;
   readonly peopleTo: number;
-  readonly persons: readonly string[];
-  readonly foreigners: readonly string[];
-  readonly companies: readonly string[];
-  readonly governments: readonly string[];
   readonly subjects: readonly SubjectId[];
   readonly relations: readonly Relation[];
   readonly random: () => number;
