@@ -4,6 +4,7 @@
  * Every accepted record commits with its subject's new derived state and its audit event in one transaction, and
  * touches only the subjects it concerns.
  */
+import { recordsPerAuditEventMax } from '../core/constants.ts';
 import { deriveSubject } from '../core/derive.ts';
 import { noticesFor } from '../core/notices.ts';
 import { parseSubjectId, type SubjectId } from '../core/identifiers.ts';
@@ -72,19 +73,24 @@ export async function rederive(
 }
 
 /**
- * What the audit log keeps of accepted records: one `records.accepted` event per agency per transaction, listing
- * each record's id and digest (audit-chain.ts recordDigest), so that changing, removing or adding a record is
- * evident (audit-verify.ts) without an event row per record: at a city's hundred million records the row per record
- * was the largest table of all (519 bytes a record). Records are read by subject from their own table; the events
- * name none.
+ * What the audit log keeps of accepted records: one `records.accepted` event per agency per transaction (or per
+ * recordsPerAuditEventMax records of one), listing each record's id and digest (audit-chain.ts recordDigest), so
+ * that changing, removing or adding a record is evident (audit-verify.ts) without an event row per record: at a
+ * city's hundred million records the row per record was the largest table of all (519 bytes a record). Records are
+ * read by subject from their own table; the events name none.
  */
 function acceptedEvents(stored: readonly RecordFact[], nowMs: number): AuditEventInput[] {
-  return [...Map.groupBy(stored, (r) => r.agency)].map(([agency, records]) => ({
-    atMs: nowMs,
-    kind: 'records.accepted',
-    actor: agency,
-    payload: { records: records.map((r) => [r.id, recordDigest(r)]) },
-  }));
+  const events: AuditEventInput[] = [];
+  for (const [agency, records] of Map.groupBy(stored, (r) => r.agency)) {
+    for (let i = 0; i < records.length; i += recordsPerAuditEventMax)
+      events.push({
+        atMs: nowMs,
+        kind: 'records.accepted',
+        actor: agency,
+        payload: { records: records.slice(i, i + recordsPerAuditEventMax).map((r) => [r.id, recordDigest(r)]) },
+      });
+  }
+  return events;
 }
 
 function count(results: readonly ItemResult[]): BatchResult {

@@ -32,6 +32,12 @@ export const recordsPerBatchMax = 10_000;
  * register's write lock longer (about 8 s at 100,000), which a service writing to the same file meanwhile waits for.
  */
 export const importBatchMax = 200_000;
+/**
+ * A `records.accepted` audit event lists at most this many records (about 80 bytes each); a larger transaction
+ * writes several. Keeps every event small enough to read, page and send whole (a city's 100,000-record transactions
+ * made events of 8 MB).
+ */
+export const recordsPerAuditEventMax = 1_000;
 
 /** Reading. */
 export const listMembersPageMax = 1_000;
@@ -42,6 +48,11 @@ export const decisionsPerBatchMax = 10_000;
 export const pageSizeDefault = 100;
 export const pageSizeMax = 1_000;
 export const auditEventsPageMax = 1_000;
+/**
+ * A page of audit events ends early once its payloads reach this many bytes (always holding at least one event), so
+ * that reading the log holds a bounded amount whatever the events hold.
+ */
+export const auditEventsPageBytesMax = 8 * 1024 * 1024;
 export const subjectTextLengthMax = 64;
 export const reasonLengthMax = 1_000;
 

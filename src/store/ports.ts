@@ -365,7 +365,11 @@ export interface Store {
   scanDerivations(pageSize: number): AsyncIterable<Derivation[]>;
   /** The change outbox after an id, oldest first. */
   changes(afterId: number, limit: number): Promise<Change[]>;
-  auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]>;
+  /**
+   * The events after a sequence number, in order: at most `limit`, and fewer once their payloads reach `bytesMax`
+   * (auditEventsPageBytesMax unless given; the page holds at least one event whatever its size).
+   */
+  auditEvents(afterSeq: number, limit: number, bytesMax?: number): Promise<AuditEvent[]>;
   /** The audit events that name a subject (by identifier), newest first: its access log and history. */
   auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]>;
   /** The number of audit events (the tree's size; sequence numbers run from 1 to it). */

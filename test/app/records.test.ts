@@ -6,6 +6,7 @@ import { publishCatalog } from '../../src/app/catalogs.ts';
 import { checkAction, explain } from '../../src/app/decisions.ts';
 import { rebuild } from '../../src/app/rebuild.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
+import { recordsPerAuditEventMax } from '../../src/core/constants.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { demoCatalogInputs } from '../support/demo-catalogs.ts';
 import { openTestContext, type TestContext } from '../support/app-context.ts';
@@ -82,6 +83,33 @@ describe('submitRecords', () => {
         assert.equal(record.agency, e.actor);
         assert.equal(digest, recordDigest(record));
       }
+  });
+
+  test('a batch larger than recordsPerAuditEventMax is audited in events of at most that many records', async () => {
+    const own = await openTestContext();
+    try {
+      const before = (await allEvents(own.context.store)).length;
+      const count = 2 * recordsPerAuditEventMax + 7;
+      const inputs = Array.from({ length: count }, (_, i) =>
+        fine(`TP-L${i}`, { subject: i % 2 === 0 ? person : other, effectiveAt: '2026-06-02T08:00:00Z' }),
+      );
+      const result = await submitRecords(own.context, inputs, { nowMs });
+      assert.equal(result.accepted, count);
+      const events = (await allEvents(own.context.store)).slice(before);
+      assert.deepEqual(
+        events.map((e) => [e.kind, (e.payload.records as unknown[]).length]),
+        [
+          ['records.accepted', recordsPerAuditEventMax],
+          ['records.accepted', recordsPerAuditEventMax],
+          ['records.accepted', 7],
+        ],
+      );
+      const ids = events.flatMap((e) => (e.payload.records as [number, string][]).map(([id]) => id));
+      const accepted = result.results.map((r) => (r.status === 'accepted' ? r.recordId : 0));
+      assert.deepEqual(ids, accepted, 'each record listed once, in the order stored');
+    } finally {
+      await own.close();
+    }
   });
 
   test('the same reference and content again is a duplicate of the original; nothing changes', async () => {

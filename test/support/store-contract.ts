@@ -1123,6 +1123,36 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           assert.deepEqual(await store.auditEvents(7, 100), []);
           assert.deepEqual(await store.auditEvents(0, 0), []);
         }));
+
+      it('ends a page of audit events at its byte budget, always holding at least one event', () =>
+        withStore(async (store) => {
+          const sized = (n: number): AuditEventInput => ({ ...eventOf(n), payload: { n, text: 'x'.repeat(1_000) } });
+          const appended = await store.transaction(async (tx) => {
+            const events = chainEvents(await tx.auditTail(), [1, 2, 3, 4, 5].map(sized), testKeys);
+            await tx.appendAuditEvents(events);
+            return events;
+          });
+          const bytes = JSON.stringify(appended[0]?.payload).length;
+          const seqs = async (after: number, bytesMax: number) =>
+            (await store.auditEvents(after, 100, bytesMax)).map((e) => e.seq);
+          assert.deepEqual(await seqs(0, 2 * bytes), [1, 2], 'two payloads reach a budget of two');
+          assert.deepEqual(await seqs(0, 2 * bytes + 1), [1, 2, 3], 'the third begins below it');
+          assert.deepEqual(await seqs(3, 1), [4], 'one event even over budget');
+          assert.deepEqual(await seqs(4, 10 * bytes), [5]);
+          assert.deepEqual(
+            (await store.auditEvents(1, 2, 10 * bytes)).map((e) => e.seq),
+            [2, 3],
+            'and the limit holds',
+          );
+          const pages: number[][] = [];
+          for (let after = 0; ;) {
+            const page = await seqs(after, 2 * bytes);
+            if (page.length === 0) break;
+            pages.push(page);
+            after = page.at(-1) ?? assert.fail();
+          }
+          assert.deepEqual(pages, [[1, 2], [3, 4], [5]]);
+        }));
     });
 
     describe('notices', () => {

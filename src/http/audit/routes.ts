@@ -23,6 +23,8 @@ export function auditRoutes(app: FastifyInstance, service: Service): void {
       config: { access: staff },
       schema: {
         summary: 'Audit events in order, after a sequence number',
+        description:
+          'At most `limit` events, fewer once their payloads reach 8 MiB; `next`, while more follow, is the `after` of the next page.',
         tags: ['audit'],
         querystring: z.object({
           after: z.coerce.number().int().min(0).default(0),
@@ -62,7 +64,8 @@ export function auditRoutes(app: FastifyInstance, service: Service): void {
           prevHash: e.prevHash,
           hash: e.hash,
         })),
-        ...(events.length === request.query.limit && last ? { next: last.seq } : {}),
+        // A page ends at its limit or, before it, at its byte budget: either way, more may follow.
+        ...(last !== undefined && last.seq < (await context.store.auditSize()) ? { next: last.seq } : {}),
       };
     },
   );

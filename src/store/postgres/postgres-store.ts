@@ -11,6 +11,7 @@
  *   tokens are opened together, their sealed forms fetched in one query when not cached.
  */
 import postgres from 'postgres';
+import { auditEventsPageBytesMax } from '../../core/constants.ts';
 import type { CatalogVersion } from '../../core/catalog.ts';
 import type { Derivation } from '../../core/derive.ts';
 import type { SubjectId } from '../../core/identifiers.ts';
@@ -1203,9 +1204,17 @@ class PostgresStore implements Store {
     ).map(changeFromRow);
   }
 
-  async auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]> {
+  /** The byte budget is kept by the server: each row carries the payload bytes of the rows before it. */
+  async auditEvents(afterSeq: number, limit: number, bytesMax = auditEventsPageBytesMax): Promise<AuditEvent[]> {
     return (
-      await all(this.#sql, 'SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])
+      await all(
+        this.#sql,
+        `SELECT * FROM (
+           SELECT *, SUM(length(payload)) OVER (ORDER BY seq) - length(payload) AS bytes_before
+           FROM (SELECT * FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2) AS next
+         ) AS page WHERE bytes_before < $3 ORDER BY seq`,
+        [afterSeq, limit, bytesMax],
+      )
     ).map(auditFromRow);
   }
 

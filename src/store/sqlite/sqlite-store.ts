@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import { auditEventsPageBytesMax } from '../../core/constants.ts';
 import type { CatalogVersion } from '../../core/catalog.ts';
 import type { Derivation } from '../../core/derive.ts';
 import type { SubjectId } from '../../core/identifiers.ts';
@@ -1097,25 +1098,34 @@ class SqliteStore implements Store {
 
   /**
    * `credence audit verify` reads the whole log through here, so rows come as arrays (node:sqlite builds no object
-   * per row) and become events by position: read 1.5x as fast as `SELECT *` through auditFromRow.
+   * per row) and become events by position: read 1.5x as fast as `SELECT *` through auditFromRow. Rows are stepped
+   * through one by one so that the page stops at its byte budget without reading further.
    */
-  async auditEvents(afterSeq: number, limit: number): Promise<AuditEvent[]> {
+  async auditEvents(afterSeq: number, limit: number, bytesMax = auditEventsPageBytesMax): Promise<AuditEvent[]> {
     const statement = this.#reader.prepare(
       'SELECT seq, at_ms, kind, actor, subject, payload, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?',
     );
     statement.setReturnArrays(true);
+    const events: AuditEvent[] = [];
+    let bytes = 0;
     // With setReturnArrays the rows are arrays, which node:sqlite's types do not say.
-    const rows = statement.all(afterSeq, limit) as unknown as SQLOutputValue[][];
-    return rows.map(([seq, atMs, kind, actor, subject, payload, prevHash, hash]) => ({
-      seq: num(seq),
-      atMs: num(atMs),
-      kind: str(kind),
-      actor: str(actor),
-      ...(subject === null ? {} : { subject: str(subject) }),
-      payload: JSON.parse(str(payload)) as Record<string, unknown>,
-      prevHash: str(prevHash),
-      hash: str(hash),
-    }));
+    for (const row of statement.iterate(afterSeq, limit) as unknown as Iterable<SQLOutputValue[]>) {
+      const [seq, atMs, kind, actor, subject, payload, prevHash, hash] = row;
+      const text = str(payload);
+      events.push({
+        seq: num(seq),
+        atMs: num(atMs),
+        kind: str(kind),
+        actor: str(actor),
+        ...(subject === null ? {} : { subject: str(subject) }),
+        payload: JSON.parse(text) as Record<string, unknown>,
+        prevHash: str(prevHash),
+        hash: str(hash),
+      });
+      bytes += text.length;
+      if (bytes >= bytesMax) break;
+    }
+    return events;
   }
 
   async auditSize(): Promise<number> {
