@@ -1,7 +1,7 @@
 /**
  * Use case: rebuild. Everything derived is a function of records and published catalogs; rebuild replays every
- * subject's records and either writes the result or, with verify, compares it byte for byte with what is stored
- * and reports every difference (stored state that no replay explains is a bug or tampering).
+ * subject's records and compares the result with what is stored: it writes what differs or, with verify, reports
+ * every difference (stored state that no replay explains is a bug or tampering).
  */
 import { deriveSubject } from '../core/derive.ts';
 import type { AppContext } from './context.ts';
@@ -41,16 +41,17 @@ export async function rebuild(
     const derivations = page.map(({ subject, records: r }) =>
       deriveSubject(context.catalogs, subject.key, subject.kind, r, disputed.get(subject.key)),
     );
+    const stored = await context.store.derivations(page.map((p) => p.subject.key));
+    const changed = derivations.filter((d) => {
+      const before = stored.get(d.subject);
+      return before === undefined || JSON.stringify(before) !== JSON.stringify(d);
+    });
     if (options.verify) {
-      const stored = await context.store.derivations(page.map((p) => p.subject.key));
-      for (const d of derivations) {
-        const before = stored.get(d.subject);
-        if (before === undefined) note(d.subject, 'missing');
-        else if (JSON.stringify(before) !== JSON.stringify(d)) note(d.subject, 'different');
-        replayed.add(d.subject);
-      }
-    } else {
-      await context.store.transaction((tx) => tx.putDerivations(derivations));
+      for (const d of changed) note(d.subject, stored.has(d.subject) ? 'different' : 'missing');
+      for (const d of derivations) replayed.add(d.subject);
+    } else if (changed.length > 0) {
+      // What the replay confirms is not written again: a rebuild that changes nothing writes nothing but its event.
+      await context.store.transaction((tx) => tx.putDerivations(changed));
     }
     subjects += page.length;
     for (const p of page) records += p.records.length;

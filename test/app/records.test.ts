@@ -314,7 +314,7 @@ describe('court defaulter listing and performance', () => {
     assert.equal((await allEvents(t.context.store)).filter((e) => e.kind === 'record.retracted').length, 1);
   });
 
-  test('rebuild --verify finds no difference, and finds a tampered derivation', async () => {
+  test('rebuild --verify finds no difference, and finds a tampered derivation; rebuild rewrites only that one', async () => {
     const clean = await rebuild(t.context, { verify: true, nowMs });
     assert.equal(clean.differences, 0);
     assert.equal(clean.subjects, 2);
@@ -324,8 +324,18 @@ describe('court defaulter listing and performance', () => {
     const tampered = await rebuild(t.context, { verify: true, nowMs });
     assert.equal(tampered.differences, 1);
     assert.deepEqual(tampered.sample, [{ subject: person, problem: 'different' }]);
+    // The change outbox names each subject whose derived state a transaction wrote.
+    const changed = async (afterId: number) =>
+      (await t.context.store.changes(afterId, 1_000_000)).reduce((n, c) => n + c.subjects.length, 0);
+    const last = async () => (await t.context.store.changes(0, 1_000_000)).at(-1)?.id ?? 0;
+    const beforeRepair = await last();
     await rebuild(t.context, { verify: false, nowMs });
     assert.equal((await rebuild(t.context, { verify: true, nowMs })).differences, 0);
+    assert.equal(await changed(beforeRepair), 1, 'the repaired subject alone is written');
+    const beforeAgain = await last();
+    const again = await rebuild(t.context, { verify: false, nowMs });
+    assert.equal(again.subjects, 2, 'every subject replayed');
+    assert.equal(await changed(beforeAgain), 0, 'what the replay confirms is not written again');
   });
 });
 
