@@ -22,7 +22,7 @@
  * - checkpoint: AuditTree.checkpoint, which stores the tile roots and signs one checkpoint over the whole log (as
  *   `credence audit checkpoint` does; derived data, not on the write path), timed on its own;
  * - verify: verifyAudit(store, { publicKeyPem }) over the log: every hash, tile and the checkpoint. It must pass;
- * - read (reference c): store.auditEvents in verifyAudit's pages of 10,000, counting events: the read cost alone.
+ * - read (reference c): store.storedAuditEvents in verifyAudit's pages of 10,000, counting events: the read cost alone.
  * From the medians: the shares of append spent hashing, making lookup tokens and storing (the raw insert), of
  * verify spent reading and hashing (the rest is the Merkle tree and the checks), and
  * issue 8's goals: at least 100,000 events/s appended and 1,000,000 events/s verified. Also the bytes per event of
@@ -226,7 +226,7 @@ async function readEvents(store: Store): Promise<number> {
   let events = 0;
   let afterSeq = 0;
   for (;;) {
-    const page = await store.auditEvents(afterSeq, verifyPageSize);
+    const page = await store.storedAuditEvents(afterSeq, verifyPageSize);
     if (page.length === 0) return events;
     events += page.length;
     afterSeq = page.at(-1)?.seq ?? afterSeq;

@@ -5,7 +5,7 @@
  */
 import { createHash, hash as hashOnce } from 'node:crypto';
 import type { RecordFact } from '../core/record.ts';
-import type { AuditEvent, AuditEventInput, StoreTransaction } from '../store/ports.ts';
+import type { AuditEvent, AuditEventInput, StoredAuditEvent, StoreTransaction } from '../store/ports.ts';
 
 export const genesisHash = '0'.repeat(64);
 
@@ -15,12 +15,19 @@ export const genesisHash = '0'.repeat(64);
  * keys), and JSON.stringify(JSON.parse(text)) gives the same text back, so a verifier re-derives every hash from
  * what is stored. Cheaper than sorting keys, which mattered: the decision log hashes every decision.
  */
-export function hashEvent(prevHash: string, seq: number, event: AuditEventInput): string {
+export function hashEvent(
+  prevHash: string,
+  seq: number,
+  event: AuditEventInput | Omit<StoredAuditEvent, 'seq' | 'prevHash' | 'hash'>,
+): string {
+  // A stored event is hashed from its payload's text as stored: nothing parsed or written again, and a text changed
+  // in any byte (even to the same JSON) no longer matches.
+  const payload = 'payloadText' in event ? event.payloadText : JSON.stringify(event.payload);
   // One string and one crypto.hash call: the same bytes as hashing the fields and the payload in two updates, at
   // about 60% of the cost (no Hash object per event; the decision log hashes every decision).
   return hashOnce(
     'sha256',
-    `${prevHash}\n${seq}\n${event.atMs}\n${event.kind}\n${event.actor}\n${event.subject ?? ''}\n${JSON.stringify(event.payload)}`,
+    `${prevHash}\n${seq}\n${event.atMs}\n${event.kind}\n${event.actor}\n${event.subject ?? ''}\n${payload}`,
     'hex',
   );
 }
@@ -85,10 +92,10 @@ export async function appendAudit(
 }
 
 /** The first event whose link or hash is wrong, if any. */
-export function findChainBreak(
+export function findChainBreak<Event extends AuditEvent | StoredAuditEvent>(
   previous: { seq: number; hash: string } | undefined,
-  events: readonly AuditEvent[],
-): AuditEvent | undefined {
+  events: readonly Event[],
+): Event | undefined {
   let seq = previous?.seq ?? 0;
   let prevHash = previous?.hash ?? genesisHash;
   for (const event of events) {

@@ -50,6 +50,11 @@ export interface AuditEvent extends AuditEventInput {
   readonly hash: string;
 }
 
+/** An audit event as stored: its payload as the JSON text its hash covers, not parsed (for verifying the log). */
+export interface StoredAuditEvent extends Omit<AuditEvent, 'payload'> {
+  readonly payloadText: string;
+}
+
 /** A signed statement of the audit tree's size and root hash at an instant (RFC 6962 style). */
 export interface AuditCheckpoint {
   readonly size: number;
@@ -370,6 +375,8 @@ export interface Store {
    * (auditEventsPageBytesMax unless given; the page holds at least one event whatever its size).
    */
   auditEvents(afterSeq: number, limit: number, bytesMax?: number): Promise<AuditEvent[]>;
+  /** The same page with each payload as its stored text: what `credence audit verify` hashes, unparsed. */
+  storedAuditEvents(afterSeq: number, limit: number, bytesMax?: number): Promise<StoredAuditEvent[]>;
   /** The audit events that name a subject (by identifier), newest first: its access log and history. */
   auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]>;
   /** The number of audit events (the tree's size; sequence numbers run from 1 to it). */

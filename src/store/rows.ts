@@ -18,6 +18,7 @@ import type {
   ListMember,
   AuditCheckpoint,
   AuditEvent,
+  StoredAuditEvent,
   CatalogDraftRecord,
   DeliveryStatus,
   StoredNotice,
@@ -150,17 +151,26 @@ export function objectionFromRow(row: Row, ids: Opener): Objection {
   };
 }
 
-export function auditFromRow(row: Row): AuditEvent {
+/** An audit event with its payload as stored (the text its hash covers). */
+export function storedAuditFromRow(row: Row): StoredAuditEvent {
   return {
     seq: num(row.seq),
     atMs: num(row.at_ms),
     kind: str(row.kind),
     actor: str(row.actor),
     ...(row.subject === null ? {} : { subject: str(row.subject) }),
-    payload: JSON.parse(str(row.payload)) as Record<string, unknown>,
+    payloadText: str(row.payload),
     prevHash: str(row.prev_hash),
     hash: str(row.hash),
   };
+}
+
+export function parsedAuditEvent({ payloadText, ...event }: StoredAuditEvent): AuditEvent {
+  return { ...event, payload: JSON.parse(payloadText) as Record<string, unknown> };
+}
+
+export function auditFromRow(row: Row): AuditEvent {
+  return parsedAuditEvent(storedAuditFromRow(row));
 }
 
 export { noticeBody } from './notice-body.ts';

@@ -171,6 +171,19 @@ describe('audit verify', () => {
     assert.deepEqual(report.problems[0] && [report.problems[0].kind, report.problems[0].id], ['event', seq]);
   });
 
+  test("an event's payload rewritten as other text of the same JSON is found: the hash covers the text as stored", async () => {
+    let seq = 0;
+    const report = await verifyCopy((db) => {
+      seq = Number(db.prepare("SELECT MIN(seq) AS s FROM audit_events WHERE kind = 'records.accepted'").get()?.s);
+      db.prepare(
+        'UPDATE audit_events SET payload = replace(payload, \'{"records":\', \'{ "records": \') WHERE seq = ?',
+      ).run(seq);
+      const text = String(db.prepare('SELECT payload FROM audit_events WHERE seq = ?').get(seq)?.payload);
+      assert.ok(text.startsWith('{ "records": '), text.slice(0, 20));
+    });
+    assert.deepEqual(report.problems[0] && [report.problems[0].kind, report.problems[0].id], ['event', seq]);
+  });
+
   test("one byte of an event's actor, or a rewritten hash chain, is found", async () => {
     const actor = await verifyCopy((db) => flipText(db, 'audit_events', 'actor', 'seq = 7'));
     assert.deepEqual(actor.problems[0] && [actor.problems[0].kind, actor.problems[0].id], ['event', 7]);

@@ -28,6 +28,7 @@ import {
   type Agency,
   type AuditCheckpoint,
   type AuditEvent,
+  type StoredAuditEvent,
   type CalendarRecord,
   type CatalogDraftRecord,
   type Change,
@@ -50,6 +51,8 @@ import {
   accountFromRow,
   agencyFromRow,
   auditFromRow,
+  parsedAuditEvent,
+  storedAuditFromRow,
   catalogDraftFromRow,
   catalogVersionFromRow,
   checkpointFromRow,
@@ -1204,8 +1207,16 @@ class PostgresStore implements Store {
     ).map(changeFromRow);
   }
 
+  async auditEvents(afterSeq: number, limit: number, bytesMax?: number): Promise<AuditEvent[]> {
+    return (await this.storedAuditEvents(afterSeq, limit, bytesMax)).map(parsedAuditEvent);
+  }
+
   /** The byte budget is kept by the server: each row carries the payload bytes of the rows before it. */
-  async auditEvents(afterSeq: number, limit: number, bytesMax = auditEventsPageBytesMax): Promise<AuditEvent[]> {
+  async storedAuditEvents(
+    afterSeq: number,
+    limit: number,
+    bytesMax = auditEventsPageBytesMax,
+  ): Promise<StoredAuditEvent[]> {
     return (
       await all(
         this.#sql,
@@ -1215,7 +1226,7 @@ class PostgresStore implements Store {
          ) AS page WHERE bytes_before < $3 ORDER BY seq`,
         [afterSeq, limit, bytesMax],
       )
-    ).map(auditFromRow);
+    ).map(storedAuditFromRow);
   }
 
   async auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]> {

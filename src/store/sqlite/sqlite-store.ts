@@ -23,6 +23,7 @@ import {
   type AccountRecord,
   type AuditCheckpoint,
   type AuditEvent,
+  type StoredAuditEvent,
   type CalendarRecord,
   type Change,
   type CatalogDraftRecord,
@@ -45,6 +46,7 @@ import {
   accountFromRow,
   agencyFromRow,
   auditFromRow,
+  parsedAuditEvent,
   catalogDraftFromRow,
   catalogVersionFromRow,
   checkpointFromRow,
@@ -1137,33 +1139,41 @@ class SqliteStore implements Store {
       .map(changeFromRow);
   }
 
+  async auditEvents(afterSeq: number, limit: number, bytesMax?: number): Promise<AuditEvent[]> {
+    return (await this.storedAuditEvents(afterSeq, limit, bytesMax)).map(parsedAuditEvent);
+  }
+
   /**
    * `credence audit verify` reads the whole log through here, so rows come as arrays (node:sqlite builds no object
-   * per row) and become events by position: read 1.5x as fast as `SELECT *` through auditFromRow. Rows are stepped
+   * per row) and become events by position: read 1.5x as fast as `SELECT *` through a row mapper. Rows are stepped
    * through one by one so that the page stops at its byte budget without reading further.
    */
-  async auditEvents(afterSeq: number, limit: number, bytesMax = auditEventsPageBytesMax): Promise<AuditEvent[]> {
+  async storedAuditEvents(
+    afterSeq: number,
+    limit: number,
+    bytesMax = auditEventsPageBytesMax,
+  ): Promise<StoredAuditEvent[]> {
     const statement = this.#reader.prepare(
       'SELECT seq, at_ms, kind, actor, subject, payload, prev_hash, hash FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?',
     );
     statement.setReturnArrays(true);
-    const events: AuditEvent[] = [];
+    const events: StoredAuditEvent[] = [];
     let bytes = 0;
     // With setReturnArrays the rows are arrays, which node:sqlite's types do not say.
     for (const row of statement.iterate(afterSeq, limit) as unknown as Iterable<SQLOutputValue[]>) {
       const [seq, atMs, kind, actor, subject, payload, prevHash, hash] = row;
-      const text = str(payload);
+      const payloadText = str(payload);
       events.push({
         seq: num(seq),
         atMs: num(atMs),
         kind: str(kind),
         actor: str(actor),
         ...(subject === null ? {} : { subject: str(subject) }),
-        payload: JSON.parse(text) as Record<string, unknown>,
+        payloadText,
         prevHash: str(prevHash),
         hash: str(hash),
       });
-      bytes += text.length;
+      bytes += payloadText.length;
       if (bytes >= bytesMax) break;
     }
     return events;
