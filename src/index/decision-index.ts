@@ -158,6 +158,8 @@ function extendsToPersons(catalogs: CatalogSet, derivation: Derivation, nowMs: n
 
 type Related = { relation: Relation; derivation: Derivation }[];
 
+const organisationKinds: readonly SubjectKind[] = ['organisation', 'government'];
+
 /**
  * Windows for these subjects from the store: their derivations, and for persons the organisations they represent.
  * The per-person reads are issued together: on a networked store they are in flight at once, not one by one.
@@ -196,7 +198,8 @@ export async function loadIndex(
     if (resident.ok) index.linkPassport(link.passport, resident.value);
   }
   const reach = new Map<string, Related>();
-  for await (const page of store.scanDerivations(pageSize)) {
+  // Only organisations' listings reach persons: the first scan reads theirs alone.
+  for await (const page of store.scanDerivations(pageSize, organisationKinds)) {
     for (const d of page) {
       if (!extendsToPersons(catalogs, d, nowMs)) continue;
       for (const relation of await store.relationsOfOrganisation(d.subject)) {

@@ -13,7 +13,7 @@
 import type { CatalogVersion } from '../core/catalog.ts';
 import type { Derivation } from '../core/derive.ts';
 import type { NoticeFacts, NoticeWords } from '../core/notices.ts';
-import type { SubjectId } from '../core/identifiers.ts';
+import type { SubjectId, SubjectKind } from '../core/identifiers.ts';
 import type { RecordDraft, RecordFact } from '../core/record.ts';
 import type { Relation } from '../core/standing.ts';
 
@@ -366,8 +366,11 @@ export interface Store {
   scanSubjectRecords(
     pageSize: number,
   ): AsyncIterable<{ readonly subject: SubjectId; readonly records: RecordFact[] }[]>;
-  /** Every stored derivation, in the store's subject order, in pages. */
-  scanDerivations(pageSize: number): AsyncIterable<Derivation[]>;
+  /**
+   * Every stored derivation, in the store's subject order, in pages; with `kinds`, only those of subjects of these
+   * kinds (the rest are skipped by the store, neither read back nor opened).
+   */
+  scanDerivations(pageSize: number, kinds?: readonly SubjectKind[]): AsyncIterable<Derivation[]>;
   /** The change outbox after an id, oldest first. */
   changes(afterId: number, limit: number): Promise<Change[]>;
   /**

@@ -1041,6 +1041,20 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
               (d) => d.subject,
             ),
           );
+          for (const size of [1, 2, 3]) {
+            assert.deepEqual(
+              await collectPages(store.scanDerivations(size, ['organisation', 'government']), size),
+              ordered(
+                withDerivations.map((s, i) => derivationOf(s, [], -(i + 1))).filter((d) => d.kind !== 'person'),
+                (d) => d.subject,
+              ),
+              `organisations' and bodies' derivations alone, in pages of ${size}`,
+            );
+          }
+          assert.deepEqual(
+            (await collectPages(store.scanDerivations(pageSize, ['government']), pageSize)).map((d) => d.subject),
+            [government(1).key],
+          );
           for (const size of [1, 2, 6, 10, 11]) {
             const keys = (await collectPages(store.scanSubjects(size), size)).map((s) => s.key);
             assert.deepEqual(keys, [...order.keys()], `subjects in pages of ${size}, in one order`);

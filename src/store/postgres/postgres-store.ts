@@ -14,7 +14,7 @@ import postgres from 'postgres';
 import { auditEventsPageBytesMax } from '../../core/constants.ts';
 import type { CatalogVersion } from '../../core/catalog.ts';
 import type { Derivation } from '../../core/derive.ts';
-import type { SubjectId } from '../../core/identifiers.ts';
+import type { SubjectId, SubjectKind } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation } from '../../core/standing.ts';
 import { ChangeNote, changeFromRow } from '../changes.ts';
@@ -1186,13 +1186,14 @@ class PostgresStore implements Store {
     }
   }
 
-  async *scanDerivations(pageSize: number): AsyncIterable<Derivation[]> {
+  async *scanDerivations(pageSize: number, kinds?: readonly SubjectKind[]): AsyncIterable<Derivation[]> {
     let after = '';
     for (;;) {
       const rows = await all(
         this.#sql,
-        'SELECT subject, kind, body FROM derivations WHERE subject > $1 ORDER BY subject LIMIT $2',
-        [after, pageSize],
+        `SELECT subject, kind, body FROM derivations WHERE subject > $1 ${kinds === undefined ? '' : 'AND kind = ANY($3)'}
+         ORDER BY subject LIMIT $2`,
+        kinds === undefined ? [after, pageSize] : [after, pageSize, [...kinds]],
       );
       if (rows.length === 0) return;
       const opener = await this.#open(this.#sql, rows, ['subject']);

@@ -1105,7 +1105,8 @@ class SqliteStore implements Store {
     }
   }
 
-  async *scanDerivations(pageSize: number): AsyncIterable<Derivation[]> {
+  async *scanDerivations(pageSize: number, kinds?: readonly SubjectKind[]): AsyncIterable<Derivation[]> {
+    const ofKinds = kinds === undefined ? '' : `AND d.kind IN (${kinds.map(() => '?').join(',')})`;
     let after = 0;
     for (;;) {
       // Each subject's sealed identity comes with it, as in scanSubjectRecords: the index load opens a city's
@@ -1113,8 +1114,9 @@ class SqliteStore implements Store {
       const rows = this.#reader.all(
         `SELECT s.key AS subject, d.kind, d.body, d.subject AS n, i.sealed FROM derivations d
          JOIN subjects s ON s.id = d.subject JOIN identities i ON i.token = s.key
-         WHERE d.subject > ? ORDER BY d.subject LIMIT ?`,
+         WHERE d.subject > ? ${ofKinds} ORDER BY d.subject LIMIT ?`,
         after,
+        ...(kinds ?? []),
         pageSize,
       );
       if (rows.length === 0) return;
