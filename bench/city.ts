@@ -387,11 +387,17 @@ function measuredSize(db: string): Database {
   return { bytes: size.bytes, byTable: size.byTable };
 }
 
+/**
+ * The records the chunks stored: those each accepted and those it found stored already, which are the records of a
+ * chunk whose import was cut off and run again (its child may even have finished after this program stopped).
+ */
+const storedBy = (chunks: readonly ChunkFigures[]) => chunks.reduce((n, c) => n + c.accepted + c.duplicates, 0);
+
 /** The figures the rest of the run is estimated with: measured ones once there are some. */
 function bytesPerUnit(run: Run): { subject: number; record: number; measured: { subject: boolean; record: boolean } } {
   const setup = run.state.setup?.done;
   const chunks = run.state.import?.chunks ?? [];
-  const stored = chunks.reduce((n, c) => n + c.accepted, 0);
+  const stored = storedBy(chunks);
   const last = chunks.at(-1);
   const record =
     setup !== undefined && last !== undefined && stored > 0
@@ -409,7 +415,7 @@ function checkDisk(run: Run, when: string, quiet = false): void {
   const mix = cityMix(run.city.people);
   const subjectsLeft =
     mix.subjects - (run.state.setup?.done === undefined ? (run.state.setup?.subjects ?? 0) : mix.subjects);
-  const stored = (run.state.import?.chunks ?? []).reduce((n, c) => n + c.accepted, 0);
+  const stored = storedBy(run.state.import?.chunks ?? []);
   const wanted = (run.state.recordsEstimate * importedBlocks(run)) / run.blocks;
   const recordsLeft = run.state.import?.done === undefined ? Math.max(0, wanted - stored) : 0;
   const per = bytesPerUnit(run);
@@ -552,7 +558,7 @@ async function runImport(run: Run): Promise<void> {
     const report = JSON.parse(child.stdout) as ImportReport;
     if (report.rejected > 0)
       log(`import: chunk ${index + 1} had ${report.rejected} rejected lines: ${report.rejectedFile}`);
-    const recordsBefore = state.chunks.reduce((n, c) => n + c.accepted, 0);
+    const recordsBefore = storedBy(state.chunks);
     const figures: ChunkFigures = {
       block: index,
       lines: report.lines,
@@ -571,7 +577,7 @@ async function runImport(run: Run): Promise<void> {
     };
     state.chunks.push(figures);
     saveState(run);
-    const stored = recordsBefore + report.accepted;
+    const stored = recordsBefore + report.accepted + report.duplicates;
     log(
       `import: chunk ${index + 1}/${run.blocks}: ${thousands(report.lines)} records in ${child.seconds.toFixed(1)} s (${thousands(figures.recordsPerSecond)}/s; generated in ${generateSeconds.toFixed(1)} s), ${thousands(stored)} stored, database ${gb(figures.databaseBytes)} (${Math.round((figures.databaseBytes - setupBytes) / Math.max(1, stored))} bytes a record), import max RSS ${Math.round(child.maxRssBytes / 2 ** 20)} MB`,
     );
@@ -580,7 +586,7 @@ async function runImport(run: Run): Promise<void> {
   }
   const chunks = state.chunks;
   const sum = (pick: (c: ChunkFigures) => number) => chunks.reduce((n, c) => n + pick(c), 0);
-  const records = sum((c) => c.accepted);
+  const records = storedBy(chunks);
   const importSeconds = sum((c) => c.importSeconds);
   const database = measuredSize(run.db);
   const [first, last] = [chunks[0], chunks.at(-1)];
