@@ -11,8 +11,9 @@
  * moved back): no rule applies before it is published. Import, rebuild and audit run with --now at the end of the
  * history; `credence serve` decides at the machine's clock, after it.
  *
- * Phases (--phases, default all, in this order; each needs the ones before it that write, except that serve and
- * audit need no rebuild):
+ * Phases (--phases, default all, in this order, or in the order given; each needs the ones before it that write,
+ * except that serve and audit need no rebuild, so `--phases setup,import,serve,audit,rebuild` measures the rebuild
+ * last):
  * - setup (in this process): a SQLite database in --dir with a key file (credence.keys, as `credence keys
  *   generate` writes it, so that every later command opens it with --keys), the demo's agencies, calendars and
  *   catalogs (registerDemoSetup), then each block's subjects and relations (registerPopulation), one transaction
@@ -205,7 +206,7 @@ function parseOptions(argv: string[]): Options {
     seconds,
     warmupSeconds: short ? 0 : Math.min(5, seconds / 5),
     connections: positive('connections', values.connections, true) ?? 50,
-    phases: phases.filter((p) => chosen.includes(p)),
+    phases: [...new Set(chosen as Phase[])],
     recordBytes: positive('record-bytes', values['record-bytes'], false),
     importBlocks: positive('import-blocks', values['import-blocks'], true),
     importBatch: positive('import-batch', values['import-batch'], true) ?? importBatchDefault,
@@ -534,27 +535,43 @@ interface ImportReport {
   readonly rejectedFile?: string;
 }
 
+interface Chunk {
+  readonly path: string;
+  readonly generateSeconds: number;
+  readonly writeSeconds: number;
+  readonly bytes: number;
+}
+
+/** Generates block `index`'s records and writes them as its chunk file. */
+function prepareChunk(run: Run, index: number): Chunk {
+  let started = performance.now();
+  const records = bySubject(cityBlock(run.city, index).records);
+  const generateSeconds = secondsSince(started);
+  const path = join(run.options.dir, `chunk-${index}.ndjson`);
+  started = performance.now();
+  const bytes = writeChunk(path, records);
+  return { path, generateSeconds, writeSeconds: secondsSince(started), bytes };
+}
+
 async function runImport(run: Run): Promise<void> {
   const state = (run.state.import ??= { chunks: [] });
   const setupBytes = run.state.setup?.done?.database.bytes ?? 0;
   const blocks = importedBlocks(run);
+  let next: Chunk | undefined;
   for (let index = state.chunks.length; index < blocks; index++) {
-    let started = performance.now();
-    const block = cityBlock(run.city, index);
-    const records = bySubject(block.records);
-    const generateSeconds = secondsSince(started);
-    const chunk = join(run.options.dir, `chunk-${index}.ndjson`);
-    started = performance.now();
-    const chunkBytes = writeChunk(chunk, records);
-    const writeSeconds = secondsSince(started);
-    const child = await runCli(
+    const chunk = next ?? prepareChunk(run, index);
+    const { generateSeconds } = chunk;
+    const importing = runCli(
       [
-        ...['import', chunk, '--db', run.db, '--keys', run.keyFile, '--now', run.nowIso, '--json'],
+        ...['import', chunk.path, '--db', run.db, '--keys', run.keyFile, '--now', run.nowIso, '--json'],
         ...['--batch', String(run.options.importBatch)],
       ],
       run.usageFile,
     );
-    rmSync(chunk);
+    // The next block is generated and written on the other core while this one is imported.
+    next = index + 1 < blocks ? prepareChunk(run, index + 1) : undefined;
+    const child = await importing;
+    rmSync(chunk.path);
     const report = JSON.parse(child.stdout) as ImportReport;
     if (report.rejected > 0)
       log(`import: chunk ${index + 1} had ${report.rejected} rejected lines: ${report.rejectedFile}`);
@@ -567,8 +584,8 @@ async function runImport(run: Run): Promise<void> {
       rejected: report.rejected,
       recordsBefore,
       generateSeconds: round2(generateSeconds),
-      writeSeconds: round2(writeSeconds),
-      chunkBytes,
+      writeSeconds: round2(chunk.writeSeconds),
+      chunkBytes: chunk.bytes,
       importSeconds: round2(child.seconds),
       recordsPerSecond: Math.round(report.lines / child.seconds),
       maxRssBytes: child.maxRssBytes,
