@@ -801,7 +801,8 @@ async function runServe(run: Run): Promise<void> {
       `serve: ${thousands(requests / result.duration)} decisions/s at ${run.options.connections} connections, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}, server RSS ${Math.round((after.get('credence_process_resident_memory_bytes') ?? 0) / 2 ** 20)} MB`,
     );
   } finally {
-    if (!stopped) await server.stop().catch(() => undefined);
+    // A server that died (the city's, after its index load) says why in its stderr, which stop's error carries.
+    if (!stopped) await server.stop().catch((error: unknown) => log(`serve: ${String(error)}`));
   }
 }
 
