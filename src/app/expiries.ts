@@ -2,13 +2,26 @@
  * Use case: tell subjects what the passing of time did (core/notices.ts expiryNotices): listings that ended at
  * their term and grades that changed when entries stopped counting. Runs for the stretch since the last run (kept
  * in the store), in one transaction with the cursor's advance, so a crash neither loses nor repeats a notice.
- * Nothing is recomputed: a derivation already holds every window; this only tells.
+ * Nothing is recomputed: a derivation already holds every window; this only tells. A run reads only the
+ * derivations due (the store keeps when each is next due), so its cost is what ended and what was written since
+ * the last run, not the register's size.
  */
+import { firstEndAfter } from '../core/derive.ts';
 import { expiryNotices } from '../core/notices.ts';
+import type { StoreTransaction } from '../store/ports.ts';
 import type { AppContext } from './context.ts';
 
 const cursorKey = 'expiries.notifiedUntilMs';
 const pageSize = 2_000;
+
+/**
+ * The instant the expiry runs have told up to, for a write to store with its derivations (Store.putDerivations):
+ * what ended before it is not due again, so a bulk import does not leave every subject due at the next run.
+ */
+export async function expiriesToldUntil(tx: StoreTransaction): Promise<number | undefined> {
+  const stored = await tx.meta(cursorKey);
+  return stored === undefined ? undefined : Number(stored);
+}
 
 export interface ExpiryReport {
   readonly fromMs: number;
@@ -24,25 +37,22 @@ export async function notifyExpiries(
   let notices = 0;
   let fromMs = options.nowMs;
   await store.transaction(async (tx) => {
-    const stored = await tx.meta(cursorKey);
     // A first run starts now: history before it was told as it was written.
-    fromMs = stored === undefined ? (options.sinceMs ?? options.nowMs) : Number(stored);
+    fromMs = (await expiriesToldUntil(tx)) ?? options.sinceMs ?? options.nowMs;
     if (options.nowMs < fromMs) return;
-    const within = (ms: number) => fromMs < ms && ms <= options.nowMs;
-    for await (const page of store.scanDerivations(pageSize)) {
-      const touched = page.filter(
-        (d) =>
-          d.listings.some((l) => within(l.endMs)) ||
-          d.entries.some((e) => within(e.untilMs)) ||
-          d.grades.some((g) => within(g.untilMs)),
-      );
-      if (touched.length === 0) continue;
-      const records = await tx.recordsOf(touched.map((d) => d.subject));
-      const drafts = touched.flatMap((d) =>
-        expiryNotices(context.catalogs, d, records.get(d.subject) ?? [], fromMs, options.nowMs),
-      );
-      if (drafts.length > 0) await tx.insertNotices(drafts, options.nowMs);
-      notices += drafts.length;
+    // Only the derivations due by now are read (store.scanDerivationsDue): something in them ended that no run
+    // has told, or they were rewritten since. Each is then told up to now, so the next run skips it until its next end.
+    for await (const page of store.scanDerivationsDue(options.nowMs, pageSize)) {
+      const touched = page.filter((d) => (firstEndAfter(d, fromMs) ?? Infinity) <= options.nowMs);
+      if (touched.length > 0) {
+        const records = await tx.recordsOf(touched.map((d) => d.subject));
+        const drafts = touched.flatMap((d) =>
+          expiryNotices(context.catalogs, d, records.get(d.subject) ?? [], fromMs, options.nowMs),
+        );
+        if (drafts.length > 0) await tx.insertNotices(drafts, options.nowMs);
+        notices += drafts.length;
+      }
+      await tx.putDerivationsTold(page, options.nowMs);
     }
     await tx.putMeta(cursorKey, String(options.nowMs));
   });

@@ -6,6 +6,7 @@
 import { deriveSubject } from '../core/derive.ts';
 import type { AppContext } from './context.ts';
 import { appendAudit } from './audit-chain.ts';
+import { expiriesToldUntil } from './expiries.ts';
 
 export interface RebuildReport {
   readonly subjects: number;
@@ -51,7 +52,7 @@ export async function rebuild(
       for (const d of derivations) replayed.add(d.subject);
     } else if (changed.length > 0) {
       // What the replay confirms is not written again: a rebuild that changes nothing writes nothing but its event.
-      await context.store.transaction((tx) => tx.putDerivations(changed));
+      await context.store.transaction(async (tx) => tx.putDerivations(changed, await expiriesToldUntil(tx)));
     }
     subjects += page.length;
     for (const p of page) records += p.records.length;

@@ -20,6 +20,7 @@ import type { Problem } from '../core/result.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
 import { appendAudit, recordDigest } from './audit-chain.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
+import { expiriesToldUntil } from './expiries.ts';
 
 export type ItemResult =
   | { readonly status: 'accepted'; readonly recordId: number }
@@ -61,7 +62,7 @@ export async function rederive(
   const after = subjects.map((s) =>
     deriveSubject(context.catalogs, s.key, s.kind, records.get(s.key) ?? [], disputed.get(s.key)),
   );
-  await tx.putDerivations(after);
+  await tx.putDerivations(after, await expiriesToldUntil(tx));
   const notices = after.flatMap((d) => {
     const cause = causes.get(d.subject);
     return cause === undefined

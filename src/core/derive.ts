@@ -69,6 +69,22 @@ export interface Derivation {
   readonly listings: Listing[];
 }
 
+/**
+ * The first instant after `afterMs` at which something in the derivation stops counting (a listing's end, an
+ * entry's or a direct grade's until), or undefined when nothing ends after it: what time alone can change, and so
+ * when the expiry run (app/expiries.ts) has something to tell.
+ */
+export function firstEndAfter(derivation: Derivation, afterMs: number): number | undefined {
+  let first = Infinity;
+  const consider = (ms: number) => {
+    if (ms > afterMs && ms < first) first = ms;
+  };
+  for (const l of derivation.listings) consider(l.endMs);
+  for (const e of derivation.entries) consider(e.untilMs);
+  for (const g of derivation.grades) consider(g.untilMs);
+  return Number.isFinite(first) ? first : undefined;
+}
+
 const isActive = (fromMs: number, untilMs: number, atMs: number) => fromMs <= atMs && atMs < untilMs;
 const noRecords: ReadonlySet<number> = new Set();
 

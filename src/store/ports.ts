@@ -238,8 +238,17 @@ export interface StoreTransaction {
       readonly ends?: number;
     }[],
   ): Promise<RecordFact[]>;
-  /** Replaces each subject's derived state (and its listings) with the given derivation. */
-  putDerivations(derivations: readonly Derivation[]): Promise<void>;
+  /**
+   * Replaces each subject's derived state (and its listings) with the given derivation. Each one is due for the
+   * expiry run (`scanDerivationsDue`) at its first end after `toldUntilMs`, the instant the expiry run has told
+   * up to (core/derive.ts firstEndAfter); without it, at its first end of all.
+   */
+  putDerivations(derivations: readonly Derivation[], toldUntilMs?: number): Promise<void>;
+  /**
+   * The expiry run has told these derivations' ends up to `toldUntilMs`: each is next due at its first end after
+   * it, or never again while it is not rewritten.
+   */
+  putDerivationsTold(derivations: readonly Derivation[], toldUntilMs: number): Promise<void>;
   appendAuditEvents(events: readonly AuditEvent[]): Promise<void>;
   /** Stores the roots of complete tiles (runs of 256 events) from tile `fromIndex` on; existing ones are kept. */
   putAuditTiles(fromIndex: number, hashes: readonly Uint8Array[]): Promise<void>;
@@ -371,6 +380,12 @@ export interface Store {
    * kinds (the rest are skipped by the store, neither read back nor opened).
    */
   scanDerivations(pageSize: number, kinds?: readonly SubjectKind[]): AsyncIterable<Derivation[]>;
+  /**
+   * The derivations due for the expiry run by `atMs` (something in them ended at or before it that the run has
+   * not told, or they were rewritten since), in the store's subject order, in pages: an indexed read of those
+   * alone, not a scan of a city's derivations.
+   */
+  scanDerivationsDue(atMs: number, pageSize: number): AsyncIterable<Derivation[]>;
   /** The change outbox after an id, oldest first. */
   changes(afterId: number, limit: number): Promise<Change[]>;
   /**

@@ -68,3 +68,37 @@ test('the first run starts now; later runs tell each expiry exactly once, at the
   assert.equal(grade?.adverse, false);
   assert.equal(grade?.effectiveAtMs, suspensionEnds);
 });
+
+test('a run reads only the derivations due: those told and those with nothing left to end are skipped', async () => {
+  const later = t0 + 800 * dayMs;
+  const due = async (atMs: number) => {
+    const subjects: string[] = [];
+    for await (const page of t.context.store.scanDerivationsDue(atMs, 100))
+      subjects.push(...page.map((d) => d.subject));
+    return subjects;
+  };
+  await notifyExpiries(t.context, { nowMs: later });
+  // Everything in the person's derivation has ended and been told: nothing is due, whatever the instant.
+  assert.deepEqual(await due(later + 3_650 * dayMs), []);
+  // A new record (written after the run) makes the derivation due at its first end after what the run has told.
+  const result = await submitRecords(
+    t.context,
+    [
+      {
+        agency: 'traffic-police',
+        agencyRef: 'L-2',
+        subject: person,
+        code: 'traffic.licence_suspended',
+        effectiveAt: new Date(later).toISOString(),
+        evidence: 'suspension',
+      },
+    ],
+    { nowMs: later },
+  );
+  assert.equal(result.accepted, 1);
+  const ends = later + 730 * dayMs;
+  assert.deepEqual(await due(ends - 1), []);
+  assert.deepEqual(await due(ends), [person]);
+  assert.equal((await notifyExpiries(t.context, { nowMs: ends })).notices, 1);
+  assert.deepEqual(await due(ends + 3_650 * dayMs), []);
+});

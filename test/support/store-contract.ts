@@ -808,6 +808,39 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           assert.equal(await store.derivation(person(2).key), undefined);
         }));
 
+      it('gives the expiry run the derivations due, in the order they fell due, until told', () =>
+        withStore(async (store) => {
+          const [a, b, c] = [person(1), person(2), person(3)];
+          // a: a listing ends at day 100, its entry at day 365; b: a listing ends at day 10; c: nothing ends.
+          const first = derivationOf(a, [listingOf('court-defaulters', t0, t0 + 100 * dayMs, 1)]);
+          const second = derivationOf(b, [listingOf('court-defaulters', t0, t0 + 10 * dayMs, 2)]);
+          const never = { ...derivationOf(c), entries: [] };
+          await store.transaction((tx) => putDerived(tx, [first, second, never]));
+          const due = async (atMs: number) =>
+            (await collectPages(store.scanDerivationsDue(atMs, 1), 1)).map((d) => d.subject);
+
+          assert.deepEqual(await due(t0 + 10 * dayMs - 1), []);
+          assert.deepEqual(await due(t0 + 10 * dayMs), [b.key]);
+          assert.deepEqual(await due(t0 + 365 * dayMs), [b.key, a.key]);
+          assert.deepEqual(await collectPages(store.scanDerivationsDue(t0 + 100 * dayMs, 5), 5), [second, first]);
+
+          // Told up to day 100: each is due next at its first end after it (the entries, at day 365).
+          await store.transaction((tx) => tx.putDerivationsTold([first, second], t0 + 100 * dayMs));
+          assert.deepEqual(await due(t0 + 364 * dayMs), []);
+          assert.deepEqual((await due(t0 + 365 * dayMs)).sort(), [a.key, b.key].sort());
+          await store.transaction((tx) => tx.putDerivationsTold([first, second], t0 + 365 * dayMs));
+          assert.deepEqual(await due(t0 + 10_000 * dayMs), []);
+
+          // Rewritten, a derivation is due again from its first end, past ones included.
+          await store.transaction((tx) => tx.putDerivations([first]));
+          assert.deepEqual(await due(t0 + 100 * dayMs), [a.key]);
+          // Rewritten with the instant the run has told up to, from its first end after that.
+          await store.transaction((tx) => tx.putDerivations([first], t0 + 100 * dayMs));
+          assert.deepEqual(await due(t0 + 364 * dayMs), []);
+          assert.deepEqual(await due(t0 + 365 * dayMs), [a.key]);
+          assert.equal(await store.derivation(c.key).then((d) => d?.entries.length), 0);
+        }));
+
       it('counts a listing from its start, inclusive, to its end, exclusive', () =>
         withStore(async (store) => {
           const subject = organisation(1);

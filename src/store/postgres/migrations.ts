@@ -238,4 +238,14 @@ export const pgMigrations: readonly { readonly name: string; readonly sql: strin
       );
     `,
   },
+  {
+    name: '0002-derivations-due',
+    sql: `
+      -- When each derivation is next due for the expiry run (app/expiries.ts): its first end not yet told, or NULL
+      -- when nothing in it ends later; the run reads the due ones through the index, not every derivation. Rows
+      -- stored before this are due at 0: the first run reads each once.
+      ALTER TABLE derivations ADD COLUMN due_ms BIGINT DEFAULT 0;
+      CREATE INDEX derivations_due ON derivations (due_ms, subject) WHERE due_ms IS NOT NULL;
+    `,
+  },
 ];

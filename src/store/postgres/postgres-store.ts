@@ -13,7 +13,7 @@
 import postgres from 'postgres';
 import { auditEventsPageBytesMax } from '../../core/constants.ts';
 import type { CatalogVersion } from '../../core/catalog.ts';
-import type { Derivation } from '../../core/derive.ts';
+import { firstEndAfter, type Derivation } from '../../core/derive.ts';
 import type { SubjectId, SubjectKind } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation } from '../../core/standing.ts';
@@ -592,7 +592,7 @@ class PostgresStore implements Store {
           ...(ends === undefined ? {} : { ends }),
         }));
       },
-      putDerivations: async (derivations) => {
+      putDerivations: async (derivations, toldUntilMs = -Infinity) => {
         if (derivations.length === 0) return;
         const tokens = await this.#remember(
           tx,
@@ -606,9 +606,15 @@ class PostgresStore implements Store {
         await all(tx, 'DELETE FROM listings WHERE subject = ANY($1::text[])', [rows.map((r) => r.subject)]);
         await all(
           tx,
-          `INSERT INTO derivations (subject, kind, body) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-           ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body`,
-          [rows.map((r) => r.subject), rows.map((r) => r.d.kind), rows.map((r) => derivationBody(r.d))],
+          `INSERT INTO derivations (subject, kind, body, due_ms)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+           ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body, due_ms = excluded.due_ms`,
+          [
+            rows.map((r) => r.subject),
+            rows.map((r) => r.d.kind),
+            rows.map((r) => derivationBody(r.d)),
+            rows.map((r) => firstEndAfter(r.d, toldUntilMs) ?? null),
+          ],
         );
         const listings = rows.flatMap((r) => r.d.listings.map((l) => ({ ...l, subject: r.subject })));
         if (listings.length === 0) return;
@@ -627,6 +633,19 @@ class PostgresStore implements Store {
             listings.map((l) => l.startMs),
             listings.map((l) => l.endMs),
           ],
+        );
+      },
+      putDerivationsTold: async (derivations, toldUntilMs) => {
+        if (derivations.length === 0) return;
+        const tokens = await this.#remember(
+          tx,
+          derivations.map((d) => d.subject),
+        );
+        await all(
+          tx,
+          `UPDATE derivations d SET due_ms = t.due_ms FROM unnest($1::text[], $2::bigint[]) AS t (subject, due_ms)
+           WHERE d.subject = t.subject`,
+          [tokens, derivations.map((d) => firstEndAfter(d, toldUntilMs) ?? null)],
         );
       },
       appendAuditEvents: async (events) => {
@@ -1199,6 +1218,25 @@ class PostgresStore implements Store {
       const opener = await this.#open(this.#sql, rows, ['subject']);
       yield rows.map((row) => derivationFromRow(row, opener));
       after = str(rows[rows.length - 1]?.subject);
+    }
+  }
+
+  /** In the order they fell due, through the derivations_due index (which the told ones leave as they go). */
+  async *scanDerivationsDue(atMs: number, pageSize: number): AsyncIterable<Derivation[]> {
+    let after: [number, string] = [Number.MIN_SAFE_INTEGER, ''];
+    for (;;) {
+      const rows = await all(
+        this.#sql,
+        `SELECT subject, kind, body, due_ms FROM derivations
+         WHERE due_ms <= $1 AND (due_ms, subject) > ($2, $3)
+         ORDER BY due_ms, subject LIMIT $4`,
+        [atMs, ...after, pageSize],
+      );
+      if (rows.length === 0) return;
+      const opener = await this.#open(this.#sql, rows, ['subject']);
+      yield rows.map((row) => derivationFromRow(row, opener));
+      const last = rows[rows.length - 1];
+      after = [num(last?.due_ms), str(last?.subject)];
     }
   }
 

@@ -363,4 +363,15 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       CREATE INDEX listings_by_subject ON listings (subject);
     `,
   },
+  {
+    name: '0015-derivations-due',
+    sql: `
+      -- When each derivation is next due for the expiry run (app/expiries.ts): its first end not yet told, or NULL
+      -- when nothing in it ends later. The run reads the due ones through the index instead of every derivation
+      -- (at a city's size a full read took 11 minutes and ran every minute). Rows stored before this are due at 0:
+      -- the first run reads each once (ADD COLUMN with a default rewrites no row).
+      ALTER TABLE derivations ADD COLUMN due_ms INTEGER DEFAULT 0;
+      CREATE INDEX derivations_due ON derivations (due_ms, subject) WHERE due_ms IS NOT NULL;
+    `,
+  },
 ];

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { auditEventsPageBytesMax } from '../../core/constants.ts';
 import type { CatalogVersion } from '../../core/catalog.ts';
-import type { Derivation } from '../../core/derive.ts';
+import { firstEndAfter, type Derivation } from '../../core/derive.ts';
 import type { SubjectId, SubjectKind } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation } from '../../core/standing.ts';
@@ -552,25 +552,30 @@ class SqliteStore implements Store {
         }
         return stored;
       },
-      putDerivations: async (derivations) => {
+      putDerivations: async (derivations, toldUntilMs = -Infinity) => {
         note.subjects(derivations.map((d) => w.remember(d.subject)));
         const subjects = derivations.map((d) => w.numberOf(d.subject));
         for (const part of chunks(subjects, keysPerQueryMax)) {
           w.prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
         }
         const putDerivation = w.prepare(
-          'INSERT INTO derivations (subject, kind, body) VALUES (?, ?, ?) ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body',
+          `INSERT INTO derivations (subject, kind, body, due_ms) VALUES (?, ?, ?, ?)
+           ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body, due_ms = excluded.due_ms`,
         );
         const putListing = w.prepare(
           'INSERT INTO listings (subject, list, scheme, version, record_id, code, trigger, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
         derivations.forEach((d, i) => {
           const subject = subjects[i] ?? 0;
-          putDerivation.run(subject, d.kind, derivationBody(d));
+          putDerivation.run(subject, d.kind, derivationBody(d), firstEndAfter(d, toldUntilMs) ?? null);
           for (const l of d.listings) {
             putListing.run(subject, l.list, l.scheme, l.version, l.recordId, l.code, l.trigger, l.startMs, l.endMs);
           }
         });
+      },
+      putDerivationsTold: async (derivations, toldUntilMs) => {
+        const told = w.prepare('UPDATE derivations SET due_ms = ? WHERE subject = ?');
+        for (const d of derivations) told.run(firstEndAfter(d, toldUntilMs) ?? null, w.numberOf(d.subject));
       },
       derivationsOf: async (subjects) => w.derivationsOf(subjects),
       insertNotices: async (notices, createdAtMs) => {
@@ -1109,24 +1114,50 @@ class SqliteStore implements Store {
     const ofKinds = kinds === undefined ? '' : `AND d.kind IN (${kinds.map(() => '?').join(',')})`;
     let after = 0;
     for (;;) {
-      // Each subject's sealed identity comes with it, as in scanSubjectRecords: the index load opens a city's
-      // derivations a page at a time instead of looking each identity up.
-      const rows = this.#reader.all(
-        `SELECT s.key AS subject, d.kind, d.body, d.subject AS n, i.sealed FROM derivations d
-         JOIN subjects s ON s.id = d.subject JOIN identities i ON i.token = s.key
-         WHERE d.subject > ? ${ofKinds} ORDER BY d.subject LIMIT ?`,
+      const rows = this.#derivationRows(`d.subject > ? ${ofKinds} ORDER BY d.subject LIMIT ?`, [
         after,
         ...(kinds ?? []),
         pageSize,
-      );
+      ]);
       if (rows.length === 0) return;
-      const opener = await this.#ids.openAll(
-        rows.map((row) => str(row.subject)),
-        async () => new Map(rows.map((row) => [str(row.subject), str(row.sealed)])),
-      );
-      yield rows.map((row) => derivationFromRow(row, opener));
+      yield await this.#openDerivations(rows);
       after = num(rows[rows.length - 1]?.n);
     }
+  }
+
+  /** In the order they fell due, through the derivations_due index (which the told ones leave as they go). */
+  async *scanDerivationsDue(atMs: number, pageSize: number): AsyncIterable<Derivation[]> {
+    let after = [Number.MIN_SAFE_INTEGER, 0];
+    for (;;) {
+      const rows = this.#derivationRows(
+        'd.due_ms <= ? AND (d.due_ms, d.subject) > (?, ?) ORDER BY d.due_ms, d.subject LIMIT ?',
+        [atMs, ...after, pageSize],
+      );
+      if (rows.length === 0) return;
+      yield await this.#openDerivations(rows);
+      const last = rows[rows.length - 1];
+      after = [num(last?.due_ms), num(last?.n)];
+    }
+  }
+
+  /**
+   * Derivation rows with each subject's sealed identity, as scanSubjectRecords reads them: the index load opens a
+   * city's derivations a page at a time instead of looking each identity up.
+   */
+  #derivationRows(where: string, parameters: SQLInputValue[]): Row[] {
+    return this.#reader.all(
+      `SELECT s.key AS subject, d.kind, d.body, d.subject AS n, d.due_ms, i.sealed FROM derivations d
+       JOIN subjects s ON s.id = d.subject JOIN identities i ON i.token = s.key WHERE ${where}`,
+      ...parameters,
+    );
+  }
+
+  async #openDerivations(rows: readonly Row[]): Promise<Derivation[]> {
+    const opener = await this.#ids.openAll(
+      rows.map((row) => str(row.subject)),
+      async () => new Map(rows.map((row) => [str(row.subject), str(row.sealed)])),
+    );
+    return rows.map((row) => derivationFromRow(row, opener));
   }
 
   async auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]> {
