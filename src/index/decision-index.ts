@@ -88,9 +88,14 @@ export class DecisionIndex {
     return n;
   }
 
+  /** Whether these windows are the default of every subject of the kind (a subject with them is not held). */
+  isDefault(kind: SubjectKind, windows: readonly MeasureWindow[], nowMs: number): boolean {
+    return sameWindows(windows, this.#defaults.get(kind) ?? [], nowMs);
+  }
+
   /** Puts a subject's windows, or drops it when they are its kind's default (the index stays sparse). */
   put(subject: SubjectId, windows: readonly MeasureWindow[], nowMs: number): void {
-    if (sameWindows(windows, this.#defaults.get(subject.kind) ?? [], nowMs)) this.#subjects.delete(subject.key);
+    if (this.isDefault(subject.kind, windows, nowMs)) this.#subjects.delete(subject.key);
     else this.#subjects.set(subject.key, { kind: subject.kind, windows });
   }
 
@@ -211,22 +216,24 @@ export async function loadIndex(
   }
   for await (const page of store.scanDerivations(pageSize)) {
     for (const d of page) {
-      const subject = { key: d.subject, kind: d.kind } as const;
+      // Its own windows first: most are its kind's default, and a subject the index does not keep is not even read
+      // (a store may open each identity only when asked for it). The persons organisations reach are put below.
+      const windows = measureWindows(catalogs, '', d.kind, d, nowMs);
+      if (index.isDefault(d.kind, windows, nowMs)) continue;
       const parsed = parseSubjectId(d.subject);
-      if (!parsed.ok) continue;
-      index.put(
-        parsed.value,
-        measureWindows(catalogs, subject.key, subject.kind, d, nowMs, reach.get(d.subject) ?? []),
-        nowMs,
-      );
-      // What is left in `reach` are the persons with no derivation of their own (no Set of a city's subjects).
-      reach.delete(d.subject);
+      if (parsed.ok) index.put(parsed.value, windows, nowMs);
     }
   }
-  for (const [person, related] of reach) {
-    const parsed = parseSubjectId(person);
-    if (parsed.ok)
-      index.put(parsed.value, measureWindows(catalogs, person, 'person', undefined, nowMs, related), nowMs);
+  // The persons organisations' listings reach, again with their own derivation (or none) and those listings.
+  const reached = [...reach.keys()];
+  for (let i = 0; i < reached.length; i += pageSize) {
+    const persons = reached.slice(i, i + pageSize);
+    const own = await store.derivations(persons);
+    for (const person of persons) {
+      const parsed = parseSubjectId(person);
+      const windows = measureWindows(catalogs, person, 'person', own.get(person), nowMs, reach.get(person));
+      if (parsed.ok) index.put(parsed.value, windows, nowMs);
+    }
   }
   if (live === undefined) return index;
   live.adopt(index);

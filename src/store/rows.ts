@@ -197,6 +197,18 @@ export function derivationFromRow(row: Row, ids: Opener): Derivation {
   return derivationOfBody(str(row.body), ids.clear(str(row.subject)), str(row.kind) as SubjectKind);
 }
 
+/**
+ * A derivation row whose subject is opened only when first read: a scan that reads few of its subjects (the index
+ * load keeps about one in eight, the expiry run tells a few) opens only those. For an opener that reads
+ * synchronously (the SQLite adapter's).
+ */
+export function derivationOpenedWhenRead(row: Row, ids: Opener): Derivation {
+  const token = str(row.subject);
+  const derivation = derivationOfBody(str(row.body), '', str(row.kind) as SubjectKind);
+  let subject: string | undefined;
+  return Object.defineProperty(derivation, 'subject', { enumerable: true, get: () => (subject ??= ids.clear(token)) });
+}
+
 export function catalogVersionFromRow(row: Row): CatalogVersion {
   return {
     schemeId: str(row.scheme_id),

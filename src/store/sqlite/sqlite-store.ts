@@ -51,7 +51,7 @@ import {
   catalogVersionFromRow,
   checkpointFromRow,
   deliveryFromRow,
-  derivationFromRow,
+  derivationOpenedWhenRead,
   listMemberFromRow,
   noticeBody,
   noticeFromRow,
@@ -1120,7 +1120,7 @@ class SqliteStore implements Store {
         pageSize,
       ]);
       if (rows.length === 0) return;
-      yield await this.#openDerivations(rows);
+      yield rows.map((row) => derivationOpenedWhenRead(row, this.#ids));
       after = num(rows[rows.length - 1]?.n);
     }
   }
@@ -1134,30 +1134,19 @@ class SqliteStore implements Store {
         [atMs, ...after, pageSize],
       );
       if (rows.length === 0) return;
-      yield await this.#openDerivations(rows);
+      yield rows.map((row) => derivationOpenedWhenRead(row, this.#ids));
       const last = rows[rows.length - 1];
       after = [num(last?.due_ms), num(last?.n)];
     }
   }
 
-  /**
-   * Derivation rows with each subject's sealed identity, as scanSubjectRecords reads them: the index load opens a
-   * city's derivations a page at a time instead of looking each identity up.
-   */
+  /** Derivation rows with each subject's lookup token (for derivationOpenedWhenRead) and its number. */
   #derivationRows(where: string, parameters: SQLInputValue[]): Row[] {
     return this.#reader.all(
-      `SELECT s.key AS subject, d.kind, d.body, d.subject AS n, d.due_ms, i.sealed FROM derivations d
-       JOIN subjects s ON s.id = d.subject JOIN identities i ON i.token = s.key WHERE ${where}`,
+      `SELECT s.key AS subject, d.kind, d.body, d.subject AS n, d.due_ms FROM derivations d
+       JOIN subjects s ON s.id = d.subject WHERE ${where}`,
       ...parameters,
     );
-  }
-
-  async #openDerivations(rows: readonly Row[]): Promise<Derivation[]> {
-    const opener = await this.#ids.openAll(
-      rows.map((row) => str(row.subject)),
-      async () => new Map(rows.map((row) => [str(row.subject), str(row.sealed)])),
-    );
-    return rows.map((row) => derivationFromRow(row, opener));
   }
 
   async auditEventsOf(subject: string, limit: number): Promise<AuditEvent[]> {
