@@ -74,6 +74,18 @@ export interface Derivation {
  * entry's or a direct grade's until), or undefined when nothing ends after it: what time alone can change, and so
  * when the expiry run (app/expiries.ts) has something to tell.
  */
+/**
+ * The last instant at which something in the derivation stops counting, or undefined when nothing does: after it
+ * the subject stands as one with no records (the decision index does not hold it).
+ */
+export function lastEndOf(derivation: Derivation): number | undefined {
+  let last = -Infinity;
+  for (const l of derivation.listings) last = Math.max(last, l.endMs);
+  for (const e of derivation.entries) last = Math.max(last, e.untilMs);
+  for (const g of derivation.grades) last = Math.max(last, g.untilMs);
+  return Number.isFinite(last) ? last : undefined;
+}
+
 export function firstEndAfter(derivation: Derivation, afterMs: number): number | undefined {
   let first = Infinity;
   const consider = (ms: number) => {

@@ -204,7 +204,7 @@ export async function loadIndex(
   }
   const reach = new Map<string, Related>();
   // Only organisations' listings reach persons: the first scan reads theirs alone.
-  for await (const page of store.scanDerivations(pageSize, organisationKinds)) {
+  for await (const page of store.scanDerivations(pageSize, { kinds: organisationKinds, inForceAfterMs: nowMs })) {
     for (const d of page) {
       if (!extendsToPersons(catalogs, d, nowMs)) continue;
       for (const relation of await store.relationsOfOrganisation(d.subject)) {
@@ -214,7 +214,8 @@ export async function loadIndex(
       }
     }
   }
-  for await (const page of store.scanDerivations(pageSize)) {
+  // A derivation with nothing in force after now gives its kind's default windows: the store skips those.
+  for await (const page of store.scanDerivations(pageSize, { inForceAfterMs: nowMs })) {
     for (const d of page) {
       // Its own windows first: most are its kind's default, and a subject the index does not keep is not even read
       // (a store may open each identity only when asked for it). The persons organisations reach are put below.

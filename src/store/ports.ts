@@ -285,6 +285,11 @@ export interface StoreTransaction {
   dropChanges(throughId: number): Promise<void>;
 }
 
+export interface DerivationScan {
+  readonly kinds?: readonly SubjectKind[];
+  readonly inForceAfterMs?: number;
+}
+
 export interface Store {
   /**
    * Runs `work` in one transaction; a throw rolls everything back. Transactions never interleave. With
@@ -377,9 +382,10 @@ export interface Store {
   ): AsyncIterable<{ readonly subject: SubjectId; readonly records: RecordFact[] }[]>;
   /**
    * Every stored derivation, in the store's subject order, in pages; with `kinds`, only those of subjects of these
-   * kinds (the rest are skipped by the store, neither read back nor opened).
+   * kinds, and with `inForceAfterMs` only those with something in force after it, whose last end (core/derive.ts
+   * lastEndOf) is later (the rest are skipped by the store, neither read back nor opened).
    */
-  scanDerivations(pageSize: number, kinds?: readonly SubjectKind[]): AsyncIterable<Derivation[]>;
+  scanDerivations(pageSize: number, only?: DerivationScan): AsyncIterable<Derivation[]>;
   /**
    * The derivations due for the expiry run by `atMs` (something in them ended at or before it that the run has
    * not told, or they were rewritten since), in the store's subject order, in pages: an indexed read of those

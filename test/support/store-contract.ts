@@ -841,6 +841,31 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           assert.equal(await store.derivation(c.key).then((d) => d?.entries.length), 0);
         }));
 
+      it('skips in a scan the derivations with nothing in force after an instant, when asked', () =>
+        withStore(async (store) => {
+          const [ended, inForce, empty, company] = [person(1), person(2), person(3), organisation(1)];
+          const endsEarly = { ...derivationOf(ended, [listingOf('court-defaulters', t0, t0 + 10 * dayMs, 1)]) };
+          const derivations = [
+            { ...endsEarly, entries: [] },
+            derivationOf(inForce),
+            { ...derivationOf(empty), entries: [] },
+            derivationOf(company),
+          ];
+          await store.transaction((tx) => putDerived(tx, derivations));
+          const subjects = async (only: Parameters<Store['scanDerivations']>[1]) =>
+            (await collectPages(store.scanDerivations(1, only), 1)).map((d) => d.subject).sort();
+          const all = [ended, inForce, empty, company].map((s) => s.key).sort();
+          assert.deepEqual(await subjects({ inForceAfterMs: t0 + 10 * dayMs - 1 }), all);
+          // Ended at day 10: skipped from then on. Nothing ends in the empty one: it is read whatever the instant.
+          assert.deepEqual(
+            await subjects({ inForceAfterMs: t0 + 10 * dayMs }),
+            [inForce, empty, company].map((s) => s.key).sort(),
+          );
+          assert.deepEqual(await subjects({ inForceAfterMs: t0 + 365 * dayMs }), [empty.key]);
+          assert.deepEqual(await subjects({ kinds: ['organisation'], inForceAfterMs: t0 + 10 * dayMs }), [company.key]);
+          assert.deepEqual(await subjects({ kinds: ['organisation'], inForceAfterMs: t0 + 365 * dayMs }), []);
+        }));
+
       it('counts a listing from its start, inclusive, to its end, exclusive', () =>
         withStore(async (store) => {
           const subject = organisation(1);
@@ -1076,7 +1101,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           );
           for (const size of [1, 2, 3]) {
             assert.deepEqual(
-              await collectPages(store.scanDerivations(size, ['organisation', 'government']), size),
+              await collectPages(store.scanDerivations(size, { kinds: ['organisation', 'government'] }), size),
               ordered(
                 withDerivations.map((s, i) => derivationOf(s, [], -(i + 1))).filter((d) => d.kind !== 'person'),
                 (d) => d.subject,
@@ -1085,7 +1110,9 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             );
           }
           assert.deepEqual(
-            (await collectPages(store.scanDerivations(pageSize, ['government']), pageSize)).map((d) => d.subject),
+            (await collectPages(store.scanDerivations(pageSize, { kinds: ['government'] }), pageSize)).map(
+              (d) => d.subject,
+            ),
             [government(1).key],
           );
           for (const size of [1, 2, 6, 10, 11]) {

@@ -246,6 +246,9 @@ export const pgMigrations: readonly { readonly name: string; readonly sql: strin
       -- stored before this are due at 0: the first run reads each once.
       ALTER TABLE derivations ADD COLUMN due_ms BIGINT DEFAULT 0;
       CREATE INDEX derivations_due ON derivations (due_ms, subject) WHERE due_ms IS NOT NULL;
+      -- And the last end of all (NULL: none, or not known for rows stored before this): the index load skips the
+      -- derivations with nothing in force without reading their bodies.
+      ALTER TABLE derivations ADD COLUMN last_end_ms BIGINT;
     `,
   },
 ];

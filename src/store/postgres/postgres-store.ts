@@ -13,8 +13,8 @@
 import postgres from 'postgres';
 import { auditEventsPageBytesMax } from '../../core/constants.ts';
 import type { CatalogVersion } from '../../core/catalog.ts';
-import { firstEndAfter, type Derivation } from '../../core/derive.ts';
-import type { SubjectId, SubjectKind } from '../../core/identifiers.ts';
+import { firstEndAfter, lastEndOf, type Derivation } from '../../core/derive.ts';
+import type { SubjectId } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation } from '../../core/standing.ts';
 import { ChangeNote, changeFromRow } from '../changes.ts';
@@ -32,6 +32,7 @@ import {
   type CalendarRecord,
   type CatalogDraftRecord,
   type Change,
+  type DerivationScan,
   type DeliveryStatus,
   type IdentifierProtector,
   type ListMember,
@@ -606,14 +607,16 @@ class PostgresStore implements Store {
         await all(tx, 'DELETE FROM listings WHERE subject = ANY($1::text[])', [rows.map((r) => r.subject)]);
         await all(
           tx,
-          `INSERT INTO derivations (subject, kind, body, due_ms)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-           ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body, due_ms = excluded.due_ms`,
+          `INSERT INTO derivations (subject, kind, body, due_ms, last_end_ms)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+           ON CONFLICT (subject) DO UPDATE
+           SET kind = excluded.kind, body = excluded.body, due_ms = excluded.due_ms, last_end_ms = excluded.last_end_ms`,
           [
             rows.map((r) => r.subject),
             rows.map((r) => r.d.kind),
             rows.map((r) => derivationBody(r.d)),
             rows.map((r) => firstEndAfter(r.d, toldUntilMs) ?? null),
+            rows.map((r) => lastEndOf(r.d) ?? null),
           ],
         );
         const listings = rows.flatMap((r) => r.d.listings.map((l) => ({ ...l, subject: r.subject })));
@@ -1205,14 +1208,16 @@ class PostgresStore implements Store {
     }
   }
 
-  async *scanDerivations(pageSize: number, kinds?: readonly SubjectKind[]): AsyncIterable<Derivation[]> {
+  async *scanDerivations(pageSize: number, only: DerivationScan = {}): AsyncIterable<Derivation[]> {
+    const kinds = only.kinds === undefined ? null : [...only.kinds];
     let after = '';
     for (;;) {
       const rows = await all(
         this.#sql,
-        `SELECT subject, kind, body FROM derivations WHERE subject > $1 ${kinds === undefined ? '' : 'AND kind = ANY($3)'}
+        `SELECT subject, kind, body FROM derivations WHERE subject > $1
+         AND ($3::text[] IS NULL OR kind = ANY($3)) AND ($4::bigint IS NULL OR last_end_ms IS NULL OR last_end_ms > $4)
          ORDER BY subject LIMIT $2`,
-        kinds === undefined ? [after, pageSize] : [after, pageSize, [...kinds]],
+        [after, pageSize, kinds, only.inForceAfterMs ?? null],
       );
       if (rows.length === 0) return;
       const opener = await this.#open(this.#sql, rows, ['subject']);

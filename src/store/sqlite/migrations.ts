@@ -372,6 +372,9 @@ export const migrations: readonly { readonly name: string; readonly sql: string 
       -- the first run reads each once (ADD COLUMN with a default rewrites no row).
       ALTER TABLE derivations ADD COLUMN due_ms INTEGER DEFAULT 0;
       CREATE INDEX derivations_due ON derivations (due_ms, subject) WHERE due_ms IS NOT NULL;
+      -- And the last end of all (NULL: none, or not known for rows stored before this): the index load skips the
+      -- derivations with nothing in force, half of a city's, without reading their bodies.
+      ALTER TABLE derivations ADD COLUMN last_end_ms INTEGER;
     `,
   },
 ];

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
 import { auditEventsPageBytesMax } from '../../core/constants.ts';
 import type { CatalogVersion } from '../../core/catalog.ts';
-import { firstEndAfter, type Derivation } from '../../core/derive.ts';
+import { firstEndAfter, lastEndOf, type Derivation } from '../../core/derive.ts';
 import type { SubjectId, SubjectKind } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation } from '../../core/standing.ts';
@@ -26,6 +26,7 @@ import {
   type StoredAuditEvent,
   type CalendarRecord,
   type Change,
+  type DerivationScan,
   type CatalogDraftRecord,
   type DeliveryStatus,
   type Objection,
@@ -559,15 +560,22 @@ class SqliteStore implements Store {
           w.prepare(`DELETE FROM listings WHERE subject IN (${part.map(() => '?').join(',')})`).run(...part);
         }
         const putDerivation = w.prepare(
-          `INSERT INTO derivations (subject, kind, body, due_ms) VALUES (?, ?, ?, ?)
-           ON CONFLICT (subject) DO UPDATE SET kind = excluded.kind, body = excluded.body, due_ms = excluded.due_ms`,
+          `INSERT INTO derivations (subject, kind, body, due_ms, last_end_ms) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (subject) DO UPDATE
+           SET kind = excluded.kind, body = excluded.body, due_ms = excluded.due_ms, last_end_ms = excluded.last_end_ms`,
         );
         const putListing = w.prepare(
           'INSERT INTO listings (subject, list, scheme, version, record_id, code, trigger, start_ms, end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         );
         derivations.forEach((d, i) => {
           const subject = subjects[i] ?? 0;
-          putDerivation.run(subject, d.kind, derivationBody(d), firstEndAfter(d, toldUntilMs) ?? null);
+          putDerivation.run(
+            subject,
+            d.kind,
+            derivationBody(d),
+            firstEndAfter(d, toldUntilMs) ?? null,
+            lastEndOf(d) ?? null,
+          );
           for (const l of d.listings) {
             putListing.run(subject, l.list, l.scheme, l.version, l.recordId, l.code, l.trigger, l.startMs, l.endMs);
           }
@@ -1110,13 +1118,16 @@ class SqliteStore implements Store {
     }
   }
 
-  async *scanDerivations(pageSize: number, kinds?: readonly SubjectKind[]): AsyncIterable<Derivation[]> {
+  async *scanDerivations(pageSize: number, only: DerivationScan = {}): AsyncIterable<Derivation[]> {
+    const { kinds, inForceAfterMs } = only;
     const ofKinds = kinds === undefined ? '' : `AND d.kind IN (${kinds.map(() => '?').join(',')})`;
+    const inForce = inForceAfterMs === undefined ? '' : 'AND (d.last_end_ms IS NULL OR d.last_end_ms > ?)';
     let after = 0;
     for (;;) {
-      const rows = this.#derivationRows(`d.subject > ? ${ofKinds} ORDER BY d.subject LIMIT ?`, [
+      const rows = this.#derivationRows(`d.subject > ? ${ofKinds} ${inForce} ORDER BY d.subject LIMIT ?`, [
         after,
         ...(kinds ?? []),
+        ...(inForceAfterMs === undefined ? [] : [inForceAfterMs]),
         pageSize,
       ]);
       if (rows.length === 0) return;
