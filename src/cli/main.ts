@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { SingleBar } from 'cli-progress';
 import {
   importBatchMax,
@@ -27,6 +28,7 @@ import type { Keyring } from '../app/keyring.ts';
 import { checkAction, explain } from '../app/decisions.ts';
 import { createToken, revokeToken } from '../app/tokens.ts';
 import { startReplica, startService, type RunningService } from '../http/start.ts';
+import type { IndexLoadProgress } from '../index/decision-index.ts';
 import { NatsChangeStream } from '../stream/nats.ts';
 import { webhookChannel } from '../delivery/webhook-channel.ts';
 import { accessLog, exportSubject, logRead } from '../app/data-rights.ts';
@@ -495,6 +497,42 @@ async function replica(values: Options, host: string, port: number): Promise<voi
   });
 }
 
+const indexProgressIntervalMs = 10_000;
+/** Above this share of the heap's limit once the index is loaded, serve says how to start with a larger heap. */
+const heapShareWarned = 0.6;
+
+/**
+ * What `serve` says while the decision index loads (every 10 s: at a city's size it reads for minutes) and once it
+ * has: subjects held, time, and the heap it takes against Node's limit, with how to raise the limit when it is near.
+ */
+function indexLoadReport(label: string) {
+  const startedMs = performance.now();
+  let toldMs = startedMs;
+  const seconds = () => ((performance.now() - startedMs) / 1000).toFixed(0);
+  process.stderr.write(`Loading the decision index from ${label}...
+`);
+  return {
+    progress: ({ read, held }: IndexLoadProgress) => {
+      if (performance.now() - toldMs < indexProgressIntervalMs) return;
+      toldMs = performance.now();
+      process.stderr.write(
+        `  ${read.toLocaleString('en')} derivations in force read, ${held.toLocaleString('en')} subjects held (${seconds()} s)\n`,
+      );
+    },
+    done: (held: number) => {
+      const { used_heap_size: used, heap_size_limit: limit } = getHeapStatistics();
+      const gb = (bytes: number) => (bytes / 1e9).toFixed(2);
+      process.stderr.write(
+        `Decision index: ${held.toLocaleString('en')} subjects held, loaded in ${seconds()} s; heap ${gb(used)} GB of ${gb(limit)} GB\n`,
+      );
+      if (used > heapShareWarned * limit)
+        process.stderr.write(
+          `warning: the heap is near its limit; start with NODE_OPTIONS=--max-old-space-size=${Math.ceil((3 * used) / 2 ** 20)} (MB) for room to serve\n`,
+        );
+    },
+  };
+}
+
 async function serve(values: Options, host: string, port: number, showDemoAccounts = false): Promise<void> {
   const servers = natsServersOf(values);
   const webhook = typeof values.webhook === 'string' ? values.webhook : process.env.CREDENCE_NOTICE_WEBHOOK;
@@ -513,13 +551,16 @@ async function serve(values: Options, host: string, port: number, showDemoAccoun
     await store.close();
     throw error;
   }
+  const loading = indexLoadReport(where(values).label);
   const running = await startService(store, {
     keys,
+    onIndexProgress: loading.progress,
     ...(webhook === undefined
       ? {}
       : { noticeChannels: [webhookChannel({ url: webhook, timeoutMs: webhookTimeoutMs })] }),
     ...(stream === undefined ? {} : { changeSink: stream }),
   });
+  loading.done(running.service.index.size);
   const url = await listen(running, host, port);
   process.stderr.write(
     [

@@ -25,7 +25,7 @@ import { DecisionLog } from '../app/decision-log.ts';
 import { notifyExpiries } from '../app/expiries.ts';
 import { dispatcherDefaults, NoticeDispatcher, type NoticeChannel } from '../app/notice-delivery.ts';
 import { TokenAuthority } from '../app/tokens.ts';
-import { DecisionIndex, followChanges, loadIndex } from '../index/decision-index.ts';
+import { DecisionIndex, followChanges, loadIndex, type IndexLoadProgress } from '../index/decision-index.ts';
 import { Replication, type ChangeFeed } from '../index/replication.ts';
 import type { Store } from '../store/ports.ts';
 import { createMetrics } from './metrics.ts';
@@ -46,12 +46,14 @@ export interface StartOptions extends ServerOptions {
   readonly keys: Keyring;
   /** Where committed changes go for replicas (stream/nats.ts); without one the outbox is only drained. */
   readonly changeSink?: ChangeSink;
+  /** Told as the decision index loads, page by page (at a city's size it reads for minutes). */
+  readonly onIndexProgress?: (progress: IndexLoadProgress) => void;
 }
 
 export async function startService(store: Store, options: StartOptions): Promise<RunningService> {
   const clock = options.clock ?? Date.now;
   const context = await openContext(store, { keys: options.keys });
-  const index = await loadIndex(store, context.catalogs, clock());
+  const index = await loadIndex(store, context.catalogs, clock(), undefined, options.onIndexProgress);
   context.observers.push(followChanges(index, store, () => context.catalogs, clock));
   // The outbox goes to the change stream (or, with none, is only drained); each commit asks for a round at once.
   const changes = new ChangePublisher(store, options.changeSink ?? discardChanges);

@@ -189,12 +189,22 @@ async function windowsOf(store: Store, catalogs: CatalogSet, subjects: readonly 
 
 const pageSize = 5_000;
 
-/** Builds the index from the store: every stored derivation, and every person an organisation's listing reaches. */
+/** How far a load has come: derivations read (those in force) and subjects held so far. */
+export interface IndexLoadProgress {
+  readonly read: number;
+  readonly held: number;
+}
+
+/**
+ * Builds the index from the store: every stored derivation, and every person an organisation's listing reaches.
+ * `onProgress` is told after each page (a city's load reads for minutes).
+ */
 export async function loadIndex(
   store: Store,
   catalogs: CatalogSet,
   nowMs: number,
   live?: DecisionIndex,
+  onProgress?: (progress: IndexLoadProgress) => void,
 ): Promise<DecisionIndex> {
   // Built aside and swapped in at the end: decisions during a reload use the previous index, never a half one.
   const index = new DecisionIndex(catalogs, nowMs);
@@ -215,7 +225,10 @@ export async function loadIndex(
     }
   }
   // A derivation with nothing in force after now gives its kind's default windows: the store skips those.
+  let read = 0;
   for await (const page of store.scanDerivations(pageSize, { inForceAfterMs: nowMs })) {
+    read += page.length;
+    onProgress?.({ read, held: index.size });
     for (const d of page) {
       // Its own windows first: most are its kind's default, and a subject the index does not keep is not even read
       // (a store may open each identity only when asked for it). The persons organisations reach are put below.
@@ -236,6 +249,7 @@ export async function loadIndex(
       if (parsed.ok) index.put(parsed.value, windows, nowMs);
     }
   }
+  onProgress?.({ read, held: index.size });
   if (live === undefined) return index;
   live.adopt(index);
   return live;

@@ -83,7 +83,7 @@ async function members(store: Store): Promise<unknown[]> {
 
 /**
  * The same register as a database made before migration 0014: the schema of migrations 0001-0013, every table
- * copied, each subject number replaced by the subject's lookup token.
+ * copied (the columns that schema has), each subject number replaced by the subject's lookup token.
  */
 function asBeforeNumbers(from: string, to: string): void {
   const db = new DatabaseSync(to);
@@ -103,9 +103,12 @@ function asBeforeNumbers(from: string, to: string): void {
       .filter((name) => name !== 'schema_migrations' && name !== 'subjects');
     db.exec('INSERT INTO subjects (key, scheme, kind, region) SELECT key, scheme, kind, region FROM numbered.subjects');
     for (const table of tables) {
+      // The columns the old schema has: later migrations' columns (derivations.due_ms, say) are theirs to fill.
       const columns = db
-        .prepare(`SELECT name FROM pragma_table_info(?, 'numbered')`)
-        .all(table)
+        .prepare(
+          `SELECT name FROM pragma_table_info(?, 'numbered') WHERE name IN (SELECT name FROM pragma_table_info(?, 'main'))`,
+        )
+        .all(table, table)
         .map((row) => String(row.name));
       const numbered = (numberedTables as readonly string[]).includes(table);
       const select = columns
