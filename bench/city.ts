@@ -58,7 +58,9 @@
  * N, or without it, carries on importing and measures the later phases again.
  * --dir: default data/city. --block: persons per block, default 100,000 (about 510,000 records, a 105 MB chunk file;
  * generating a block holds about 1 GB). The children inherit the environment: NODE_OPTIONS=--max-old-space-size=N
- * gives them (and this program) a larger heap than Node's default of about 4 GB, should one need it.
+ * gives them (and this program) a larger heap than Node's default of about 4 GB, should one need it; the server is
+ * started with a 12 GB limit of its own (the whole city's decision index takes about 3 GB), and its index load's
+ * progress lines are shown.
  * --short: 4,000 people in 2 blocks, one year, every phase, 2 s of serving, in a temporary folder removed after:
  * what CI runs to prove that the program works (about 7 s).
  * --seconds: of decisions, default 30 (after a warm-up of a fifth of that, at most 5 s); --connections: 50.
@@ -150,6 +152,11 @@ const serveSubjects = 10_000;
 const serveChecked = 300;
 /** It loads the decision index first: 11 s at 222,200 subjects, two scans of every derivation. */
 const serveReadyTimeoutMs = 60 * 60_000;
+/**
+ * The server's heap limit: Node's default (about 4.3 GB here) is near what the whole city's index takes (about 1.1 kB a
+ * subject held, 2.85M held), so the server gets room; a limit, not an allocation (docs/performance.md).
+ */
+const serveHeapMb = 12_288;
 const metricsTimeoutMs = 10_000;
 const personAction = 'travel.flight';
 const organisationAction = 'procurement.bid';
@@ -736,7 +743,14 @@ async function runServe(run: Run): Promise<void> {
     )
   ).stdout.trim();
   const headers = { authorization: `Bearer ${token}` };
-  const server = await startCliServer(['--db', run.db, '--keys', run.keyFile], run.usageFile, serveReadyTimeoutMs);
+  const server = await startCliServer(['--db', run.db, '--keys', run.keyFile], run.usageFile, {
+    readyTimeoutMs: serveReadyTimeoutMs,
+    nodeOptions: [`--max-old-space-size=${serveHeapMb}`],
+    // The index load's progress, and what it holds and takes of the heap.
+    onStartLine: (line) => {
+      if (/derivations in force read|^Decision index|^warning/.test(line)) log(`serve: ${line.trim()}`);
+    },
+  });
   let stopped = false;
   try {
     log(`serve: listening at ${server.origin} after ${server.readySeconds.toFixed(1)} s`);

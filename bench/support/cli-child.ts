@@ -31,9 +31,9 @@ export interface CliRun extends CliUsage {
 
 const tail = (text: string) => text.slice(-outputTailLengthMax);
 
-function spawnCli(args: readonly string[], usageFile: string): ChildProcess {
+function spawnCli(args: readonly string[], usageFile: string, nodeOptions: readonly string[] = []): ChildProcess {
   rmSync(usageFile, { force: true });
-  return spawn(process.execPath, ['--import', usageReport, cli, ...args], {
+  return spawn(process.execPath, [...nodeOptions, '--import', usageReport, cli, ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CREDENCE_BENCH_USAGE_FILE: usageFile },
@@ -77,9 +77,18 @@ export interface CliServer {
 }
 
 /** Starts `credence serve ARGS --host 127.0.0.1 --port 0`; resolves once it listens, within `readyTimeoutMs`. */
-export function startCliServer(args: readonly string[], usageFile: string, readyTimeoutMs: number): Promise<CliServer> {
+export interface ServerStart {
+  readonly readyTimeoutMs: number;
+  /** Node's own options for the server (--max-old-space-size=N, say). */
+  readonly nodeOptions?: readonly string[];
+  /** Each line the server writes to stderr until it listens (its index load's progress). */
+  readonly onStartLine?: (line: string) => void;
+}
+
+export function startCliServer(args: readonly string[], usageFile: string, start: ServerStart): Promise<CliServer> {
+  const { readyTimeoutMs } = start;
   const started = performance.now();
-  const child = spawnCli(['serve', ...args, '--host', '127.0.0.1', '--port', '0'], usageFile);
+  const child = spawnCli(['serve', ...args, '--host', '127.0.0.1', '--port', '0'], usageFile, start.nodeOptions);
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = tail(stderr + chunk)));
   // Its log lines (stdout) are read and dropped: a pipe nobody reads would block the server once full.
@@ -100,7 +109,11 @@ export function startCliServer(args: readonly string[], usageFile: string, ready
       child.kill('SIGKILL');
       reject(new Error(`credence serve did not listen within ${readyTimeoutMs / 1000} s: ${stderr.trim()}`));
     }, readyTimeoutMs);
-    const onData = () => {
+    let partLine = '';
+    const onData = (chunk: string) => {
+      const lines = (partLine + chunk).split('\n');
+      partLine = lines.pop() ?? '';
+      for (const line of lines) start.onStartLine?.(line);
       const origin = /serves .* at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
       if (origin === undefined) return;
       clearTimeout(timer);
