@@ -15,10 +15,16 @@ const cursorKey = 'expiries.notifiedUntilMs';
 const pageSize = 2_000;
 
 /**
- * The instant the expiry runs have told up to, for a write to store with its derivations (Store.putDerivations):
- * what ended before it is not due again, so a bulk import does not leave every subject due at the next run.
+ * The instant a write's derivations are told up to, for it to store with them (Store.putDerivations): what the
+ * expiry runs have told, so that what ended before it is not due again; or, before the first run, the write's own
+ * now, since a first run (without --since) starts at its own now and what a write knew of was told as it was
+ * written. So a bulk import leaves due only what ends after it, not every subject with an end in its history.
  */
-export async function expiriesToldUntil(tx: StoreTransaction): Promise<number | undefined> {
+export async function expiriesToldUntil(tx: StoreTransaction, writeNowMs: number): Promise<number> {
+  return (await runsToldUntil(tx)) ?? writeNowMs;
+}
+
+async function runsToldUntil(tx: StoreTransaction): Promise<number | undefined> {
   const stored = await tx.meta(cursorKey);
   return stored === undefined ? undefined : Number(stored);
 }
@@ -38,11 +44,18 @@ export async function notifyExpiries(
   let fromMs = options.nowMs;
   await store.transaction(async (tx) => {
     // A first run starts now: history before it was told as it was written.
-    fromMs = (await expiriesToldUntil(tx)) ?? options.sinceMs ?? options.nowMs;
+    const toldUntil = await runsToldUntil(tx);
+    fromMs = toldUntil ?? options.sinceMs ?? options.nowMs;
     if (options.nowMs < fromMs) return;
     // Only the derivations due by now are read (store.scanDerivationsDue): something in them ended that no run
-    // has told, or they were rewritten since. Each is then told up to now, so the next run skips it until its next end.
-    for await (const page of store.scanDerivationsDue(options.nowMs, pageSize)) {
+    // has told, or they were rewritten since. Each is then told up to now, so the next run skips it until its next
+    // end. A first run told to start before now (--since) reads every derivation with something ending after its
+    // start, since writes before any run stored theirs as due after their own now (expiriesToldUntil).
+    const pages =
+      toldUntil === undefined && options.sinceMs !== undefined
+        ? store.scanDerivations(pageSize, { inForceAfterMs: fromMs })
+        : store.scanDerivationsDue(options.nowMs, pageSize);
+    for await (const page of pages) {
       const touched = page.filter((d) => (firstEndAfter(d, fromMs) ?? Infinity) <= options.nowMs);
       if (touched.length > 0) {
         const records = await tx.recordsOf(touched.map((d) => d.subject));

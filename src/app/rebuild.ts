@@ -52,7 +52,9 @@ export async function rebuild(
       for (const d of derivations) replayed.add(d.subject);
     } else if (changed.length > 0) {
       // What the replay confirms is not written again: a rebuild that changes nothing writes nothing but its event.
-      await context.store.transaction(async (tx) => tx.putDerivations(changed, await expiriesToldUntil(tx)));
+      await context.store.transaction(async (tx) =>
+        tx.putDerivations(changed, await expiriesToldUntil(tx, options.nowMs)),
+      );
     }
     subjects += page.length;
     for (const p of page) records += p.records.length;

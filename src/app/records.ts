@@ -62,7 +62,7 @@ export async function rederive(
   const after = subjects.map((s) =>
     deriveSubject(context.catalogs, s.key, s.kind, records.get(s.key) ?? [], disputed.get(s.key)),
   );
-  await tx.putDerivations(after, await expiriesToldUntil(tx));
+  await tx.putDerivations(after, await expiriesToldUntil(tx, nowMs));
   const notices = after.flatMap((d) => {
     const cause = causes.get(d.subject);
     return cause === undefined

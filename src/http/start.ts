@@ -66,10 +66,14 @@ export async function startService(store: Store, options: StartOptions): Promise
     (channel) => new NoticeDispatcher(context, channel, dispatcherDefaults, clock),
   );
   for (const d of dispatchers) d.start(noticeDispatchIntervalMs);
-  const expiries = setInterval(
-    () => void notifyExpiries(context, { nowMs: clock() }).catch(() => undefined),
-    expiryNoticeIntervalMs,
-  );
+  // One expiry run at a time: a run still going when the next minute comes (the first one over a register that
+  // was never told, say) is not queued behind; the run after it tells the whole stretch since.
+  let expiryRun: Promise<unknown> | undefined;
+  const expiries = setInterval(() => {
+    expiryRun ??= notifyExpiries(context, { nowMs: clock() })
+      .catch(() => undefined)
+      .finally(() => (expiryRun = undefined));
+  }, expiryNoticeIntervalMs);
   expiries.unref();
   const auditTree = new AuditTree(store);
   const checkpoint = () => auditTree.checkpoint(options.keys, clock()).then(() => undefined);
@@ -83,6 +87,7 @@ export async function startService(store: Store, options: StartOptions): Promise
     async () => {
       clearInterval(expiries);
       clearInterval(checkpoints);
+      await expiryRun;
       for (const d of dispatchers) await d.stop();
       await changes.stop();
     },

@@ -102,3 +102,61 @@ test('a run reads only the derivations due: those told and those with nothing le
   assert.equal((await notifyExpiries(t.context, { nowMs: ends })).notices, 1);
   assert.deepEqual(await due(ends + 3_650 * dayMs), []);
 });
+
+test('writes before any run leave due only what ends after them; a first run told to start earlier reads the rest', async () => {
+  const past = '110105198001010016';
+  const writtenMs = Date.parse('2027-03-01T00:00:00Z');
+  const history = (subject: string, effectiveAt: string) => [
+    {
+      agency: 'civil-aviation',
+      agencyRef: `A-${subject}`,
+      subject,
+      code: 'aviation.disruption',
+      effectiveAt,
+      evidence: 'report',
+    },
+  ];
+  const due = async (c: TestContext, atMs: number) => {
+    const subjects: string[] = [];
+    for await (const page of c.context.store.scanDerivationsDue(atMs, 100))
+      subjects.push(...page.map((d) => d.subject));
+    return subjects;
+  };
+  const write = async () => {
+    const c = await openTestContext();
+    // Written with no run yet: a flight ban that ended before the write and one that ends after it.
+    const result = await submitRecords(
+      c.context,
+      [...history(past, '2025-12-01T00:00:00Z'), ...history(person, '2027-02-01T00:00:00Z')],
+      { nowMs: writtenMs },
+    );
+    assert.equal(result.accepted, 2);
+    return c;
+  };
+  const banEnds = Date.parse('2028-02-01T00:00:00Z');
+  const c = await write();
+  try {
+    // The ban that ended before the write was told with it: not due again, at any instant.
+    assert.deepEqual(await due(c, banEnds - 1), []);
+    assert.deepEqual(await due(c, banEnds), [person]);
+    assert.equal((await notifyExpiries(c.context, { nowMs: writtenMs + dayMs })).notices, 0);
+    assert.equal((await notifyExpiries(c.context, { nowMs: banEnds })).notices, 1);
+  } finally {
+    c.close();
+  }
+  const since = await write();
+  try {
+    // --since before the writes: the first run reads what ended after it, written due or not.
+    const report = await notifyExpiries(since.context, {
+      sinceMs: Date.parse('2026-06-01T00:00:00Z'),
+      nowMs: writtenMs,
+    });
+    assert.equal(report.notices, 1);
+    const [ended] = await since.context.store.noticesOf(past, 1);
+    assert.equal(ended?.kind, 'listing.ended');
+    assert.equal(ended?.effectiveAtMs, Date.parse('2026-12-01T00:00:00Z'));
+    assert.deepEqual(await due(since, banEnds), [person]);
+  } finally {
+    since.close();
+  }
+});
