@@ -35,21 +35,16 @@ export async function rebuild(
     differences++;
     if (sample.length < sampleMax) sample.push({ subject, problem });
   };
-  const replayed = new Set<string>();
 
   for await (const page of context.store.scanSubjectRecords(pageSize)) {
     const disputed = await context.store.disputedRecordsOf(page.map((p) => p.subject.key));
     const derivations = page.map(({ subject, records: r }) =>
       deriveSubject(context.catalogs, subject.key, subject.kind, r, disputed.get(subject.key)),
     );
-    const stored = await context.store.derivations(page.map((p) => p.subject.key));
-    const changed = derivations.filter((d) => {
-      const before = stored.get(d.subject);
-      return before === undefined || JSON.stringify(before) !== JSON.stringify(d);
-    });
+    const differing = await context.store.derivationsDiffering(derivations);
+    const changed = derivations.filter((d) => differing.has(d.subject));
     if (options.verify) {
-      for (const d of changed) note(d.subject, stored.has(d.subject) ? 'different' : 'missing');
-      for (const d of derivations) replayed.add(d.subject);
+      for (const [subject, problem] of differing) note(subject, problem);
     } else if (changed.length > 0) {
       // What the replay confirms is not written again: a rebuild that changes nothing writes nothing but its event.
       await context.store.transaction(async (tx) =>
@@ -62,8 +57,8 @@ export async function rebuild(
   }
   if (options.verify) {
     // Derived state for a subject with no records at all cannot come from a replay.
-    for await (const page of context.store.scanDerivations(pageSize)) {
-      for (const d of page) if (!replayed.has(d.subject)) note(d.subject, 'unexpected');
+    for await (const page of context.store.scanDerivedWithoutRecords(pageSize)) {
+      for (const subject of page) note(subject, 'unexpected');
     }
   } else {
     await context.store.transaction(async (tx) => {

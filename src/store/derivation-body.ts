@@ -139,3 +139,13 @@ export function derivationOfBody(body: string, subject: string, kind: SubjectKin
     listings: parsed[3].map(listingOf),
   };
 }
+
+/**
+ * Whether a stored kind and body hold this derivation: the body is the text it would be stored as or, for a body
+ * of an older layout, parses to the same derivation.
+ */
+export function storedBodyHolds(d: Derivation, kind: string, body: string): boolean {
+  if (kind !== d.kind) return false;
+  if (body === derivationBody(d)) return true;
+  return JSON.stringify(derivationOfBody(body, d.subject, d.kind)) === JSON.stringify(d);
+}

@@ -285,6 +285,9 @@ export interface StoreTransaction {
   dropChanges(throughId: number): Promise<void>;
 }
 
+/** How a stored derivation differs from a replayed one (Store.derivationsDiffering). */
+export type DerivationDifference = 'missing' | 'different';
+
 export interface DerivationScan {
   readonly kinds?: readonly SubjectKind[];
   readonly inForceAfterMs?: number;
@@ -386,6 +389,14 @@ export interface Store {
    * lastEndOf) is later (the rest are skipped by the store, neither read back nor opened).
    */
   scanDerivations(pageSize: number, only?: DerivationScan): AsyncIterable<Derivation[]>;
+  /**
+   * Which of these derivations the stored ones differ from: 'missing' where the subject has none stored,
+   * 'different' where its stored one is another. Compared as stored (a rebuild's check of a city: the stored form
+   * is not parsed where it is the same).
+   */
+  derivationsDiffering(derivations: readonly Derivation[]): Promise<Map<string, DerivationDifference>>;
+  /** Subjects with a stored derivation but no record, in the store's subject order, in pages: what no replay explains. */
+  scanDerivedWithoutRecords(pageSize: number): AsyncIterable<string[]>;
   /**
    * The derivations due for the expiry run by `atMs` (something in them ended at or before it that the run has
    * not told, or they were rewritten since), in the store's subject order, in pages: an indexed read of those

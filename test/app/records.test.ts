@@ -7,6 +7,7 @@ import { checkAction, explain } from '../../src/app/decisions.ts';
 import { rebuild } from '../../src/app/rebuild.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
 import { recordsPerAuditEventMax } from '../../src/core/constants.ts';
+import { parseSubjectId } from '../../src/core/identifiers.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { demoCatalogInputs } from '../support/demo-catalogs.ts';
 import { openTestContext, type TestContext } from '../support/app-context.ts';
@@ -336,6 +337,32 @@ describe('court defaulter listing and performance', () => {
     const again = await rebuild(t.context, { verify: false, nowMs });
     assert.equal(again.subjects, 2, 'every subject replayed');
     assert.equal(await changed(beforeAgain), 0, 'what the replay confirms is not written again');
+  });
+
+  test('rebuild --verify finds a subject whose derivation is missing and one derived without records', async () => {
+    const subject = (text: string) => {
+      const parsed = parseSubjectId(text);
+      assert.ok(parsed.ok);
+      return parsed.value;
+    };
+    const [unwritten, unexplained] = [subject('440304198506151237'), subject('110101198001010125')];
+    await t.context.store.transaction(async (tx) => {
+      await tx.putSubjects([unwritten, unexplained]);
+      // A record stored without its derivation, and a derivation that no record explains.
+      const draft = { ...fine('TP-V1'), subject: unwritten.key, effectiveAtMs: nowMs - 86_400_000 };
+      await tx.insertRecords([{ draft, recordedAtMs: nowMs }]);
+      await tx.putDerivations([{ subject: unexplained.key, kind: 'person', entries: [], grades: [], listings: [] }]);
+    });
+    const found = await rebuild(t.context, { verify: true, nowMs });
+    assert.equal(found.subjects, 3);
+    assert.deepEqual(found.sample, [
+      { subject: unwritten.key, problem: 'missing' },
+      { subject: unexplained.key, problem: 'unexpected' },
+    ]);
+    await rebuild(t.context, { verify: false, nowMs });
+    assert.ok(await t.context.store.derivation(unwritten.key), 'the missing derivation is written');
+    const after = await rebuild(t.context, { verify: true, nowMs });
+    assert.deepEqual(after.sample, [{ subject: unexplained.key, problem: 'unexpected' }], 'a rebuild deletes nothing');
   });
 });
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { createDemo } from '../../src/app/demo.ts';
 import { openContext } from '../../src/app/context.ts';
 import type { Derivation } from '../../src/core/derive.ts';
-import { derivationBody, derivationOfBody } from '../../src/store/derivation-body.ts';
+import { derivationBody, derivationOfBody, storedBodyHolds } from '../../src/store/derivation-body.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { demoAgencies, demoCatalogInputs } from '../support/demo-catalogs.ts';
 import { testKeys } from '../support/keys.ts';
@@ -71,6 +71,15 @@ test('reads a derivation stored as an object (before tuples) as it was', () => {
   };
   assert.deepEqual(derivationOfBody(JSON.stringify({ ...d, subject: '' }), d.subject, 'person'), d);
   assert.deepEqual(derivationOfBody(derivationBody(d), d.subject, 'person'), d);
+
+  // A rebuild's comparison: the same derivation in either layout, another one in neither, nor under another kind.
+  const older = JSON.stringify({ ...d, subject: '' });
+  assert.equal(storedBodyHolds(d, 'person', derivationBody(d)), true);
+  assert.equal(storedBodyHolds(d, 'person', older), true);
+  const other: Derivation = { ...d, entries: d.entries.map((e) => ({ ...e, untilMs: 3 })) };
+  assert.equal(storedBodyHolds(other, 'person', derivationBody(d)), false);
+  assert.equal(storedBodyHolds(other, 'person', older), false);
+  assert.equal(storedBodyHolds(d, 'organisation', derivationBody(d)), false);
 });
 
 test('refuses a body of a layout it does not know, rather than misread it', () => {

@@ -778,6 +778,36 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
     });
 
     describe('derivations and listings', () => {
+      it('tells which derivations differ from the stored ones: missing, different, or the same after a round trip', () =>
+        withStore(async (store) => {
+          const [same, changed, unstored, company] = [person(1), person(2), person(3), organisation(1)];
+          const rich = richDerivationOf(same);
+          await store.transaction(async (tx) => {
+            await tx.putSubjects([same, changed, unstored, company]);
+            await tx.putDerivations([rich, derivationOf(changed)]);
+          });
+          assert.deepEqual(
+            await store.derivationsDiffering([
+              rich,
+              derivationOf(changed, [], -7),
+              derivationOf(unstored),
+              derivationOf(company),
+            ]),
+            new Map([
+              [changed.key, 'different'],
+              [unstored.key, 'missing'],
+              [company.key, 'missing'],
+            ]),
+          );
+          assert.deepEqual(await store.derivationsDiffering([derivationOf(changed)]), new Map());
+          assert.deepEqual(
+            await store.derivationsDiffering([{ ...rich, kind: 'organisation' }]),
+            new Map([[same.key, 'different']]),
+            'the same body under another kind is another derivation',
+          );
+          assert.deepEqual(await store.derivationsDiffering([]), new Map());
+        }));
+
       it('replaces a subject’s derivation and its listings', () =>
         withStore(async (store) => {
           const subject = person(1);
@@ -1051,6 +1081,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           assert.deepEqual(await collectPages(store.scanSubjects(3), 3), []);
           assert.deepEqual(await collectPages(store.scanSubjectRecords(3), 3), []);
           assert.deepEqual(await collectPages(store.scanDerivations(3), 3), []);
+          assert.deepEqual(await collectPages(store.scanDerivedWithoutRecords(3), 3), []);
         }));
 
       it('pages through subjects, their records and derivations in key order, each once', () =>
@@ -1115,6 +1146,18 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             ),
             [government(1).key],
           );
+          const withoutRecords = ordered(
+            withDerivations.filter((s) => !withRecords.includes(s)),
+            (s) => s.key,
+          ).map((s) => s.key);
+          assert.equal(withoutRecords.length, 3);
+          for (const size of [1, 2, 3]) {
+            assert.deepEqual(
+              await collectPages(store.scanDerivedWithoutRecords(size), size),
+              withoutRecords,
+              `derivations of subjects without records, in pages of ${size}`,
+            );
+          }
           for (const size of [1, 2, 6, 10, 11]) {
             const keys = (await collectPages(store.scanSubjects(size), size)).map((s) => s.key);
             assert.deepEqual(keys, [...order.keys()], `subjects in pages of ${size}, in one order`);

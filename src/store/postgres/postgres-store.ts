@@ -32,6 +32,7 @@ import {
   type CalendarRecord,
   type CatalogDraftRecord,
   type Change,
+  type DerivationDifference,
   type DerivationScan,
   type DeliveryStatus,
   type IdentifierProtector,
@@ -72,7 +73,7 @@ import {
   tokenFromRow,
   type Row,
 } from '../rows.ts';
-import { derivationBody } from '../derivation-body.ts';
+import { derivationBody, storedBodyHolds } from '../derivation-body.ts';
 import { pgMigrations } from './migrations.ts';
 
 type Db = postgres.Sql | postgres.TransactionSql;
@@ -1222,6 +1223,37 @@ class PostgresStore implements Store {
       if (rows.length === 0) return;
       const opener = await this.#open(this.#sql, rows, ['subject']);
       yield rows.map((row) => derivationFromRow(row, opener));
+      after = str(rows[rows.length - 1]?.subject);
+    }
+  }
+
+  async derivationsDiffering(derivations: readonly Derivation[]): Promise<Map<string, DerivationDifference>> {
+    const tokens = this.#ids.tokens(derivations.map((d) => d.subject));
+    const rows = await all(this.#sql, 'SELECT subject, kind, body FROM derivations WHERE subject = ANY($1::text[])', [
+      [...new Set(tokens)],
+    ]);
+    const stored = new Map(rows.map((row) => [str(row.subject), row]));
+    const differing = new Map<string, DerivationDifference>();
+    derivations.forEach((d, i) => {
+      const row = stored.get(tokens[i] ?? '');
+      if (row === undefined) differing.set(d.subject, 'missing');
+      else if (!storedBodyHolds(d, str(row.kind), str(row.body))) differing.set(d.subject, 'different');
+    });
+    return differing;
+  }
+
+  async *scanDerivedWithoutRecords(pageSize: number): AsyncIterable<string[]> {
+    let after = '';
+    for (;;) {
+      const rows = await all(
+        this.#sql,
+        `SELECT subject FROM derivations d WHERE subject > $1
+         AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject = d.subject) ORDER BY subject LIMIT $2`,
+        [after, pageSize],
+      );
+      if (rows.length === 0) return;
+      const opener = await this.#open(this.#sql, rows, ['subject']);
+      yield rows.map((row) => opener.clear(str(row.subject)));
       after = str(rows[rows.length - 1]?.subject);
     }
   }

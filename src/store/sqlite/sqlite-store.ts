@@ -26,6 +26,7 @@ import {
   type StoredAuditEvent,
   type CalendarRecord,
   type Change,
+  type DerivationDifference,
   type DerivationScan,
   type CatalogDraftRecord,
   type DeliveryStatus,
@@ -68,7 +69,7 @@ import {
   tokenFromRow,
   type Row,
 } from '../rows.ts';
-import { derivationBody, derivationOfBody } from '../derivation-body.ts';
+import { derivationBody, derivationOfBody, storedBodyHolds } from '../derivation-body.ts';
 import { ChangeNote, changeFromRow } from '../changes.ts';
 import { Identities } from '../identities.ts';
 import { migrations } from './migrations.ts';
@@ -390,6 +391,23 @@ class Connection {
       ([, kind, body], subject) => found.set(subject, derivationOfBody(str(body), subject, str(kind) as SubjectKind)),
     );
     return found;
+  }
+
+  derivationsDiffering(derivations: readonly Derivation[]): Map<string, DerivationDifference> {
+    const stored = new Map<string, { kind: string; body: string }>();
+    this.#eachBySubject(
+      derivations.map((d) => d.subject),
+      (list) => `SELECT subject, kind, body FROM derivations WHERE subject IN (${list})`,
+      0,
+      ([, kind, body], subject) => stored.set(subject, { kind: str(kind), body: str(body) }),
+    );
+    const differing = new Map<string, DerivationDifference>();
+    for (const d of derivations) {
+      const row = stored.get(d.subject);
+      if (row === undefined) differing.set(d.subject, 'missing');
+      else if (!storedBodyHolds(d, row.kind, row.body)) differing.set(d.subject, 'different');
+    }
+    return differing;
   }
 }
 
@@ -1106,11 +1124,11 @@ class SqliteStore implements Store {
         pageSize,
       );
       if (rows.length === 0) return;
-      const opener = await this.#ids.openAll(
-        rows.map((row) => str(row.key)),
-        async () => new Map(rows.map((row) => [str(row.key), str(row.sealed)])),
-      );
+      const opener = await this.#openRows(rows);
       const subjects = new Map(rows.map((row) => [num(row.id), subjectFromRow(row, opener)]));
+      // Their numbers are known now: what the caller reads of these subjects next (a rebuild, their derivations)
+      // is not a lookup of each (28% of a rebuild's time before).
+      for (const row of rows) this.#reader.numbers.foundCommitted(str(row.key), num(row.id));
       const [first, last] = [num(rows[0]?.id), num(rows[rows.length - 1]?.id)];
       const records = this.#reader.recordsBetween(first, last, subjects);
       yield [...subjects.values()].map((subject) => ({ subject, records: records.get(subject.key) ?? [] }));
@@ -1132,6 +1150,36 @@ class SqliteStore implements Store {
       ]);
       if (rows.length === 0) return;
       yield rows.map((row) => derivationOpenedWhenRead(row, this.#ids));
+      after = num(rows[rows.length - 1]?.n);
+    }
+  }
+
+  /** The identities of rows that carry their subject's token (`key`) and sealed identity (`sealed`), opened at once. */
+  #openRows(rows: readonly Row[]) {
+    return this.#ids.openAll(
+      rows.map((row) => str(row.key)),
+      async () => new Map(rows.map((row) => [str(row.key), str(row.sealed)])),
+    );
+  }
+
+  async derivationsDiffering(derivations: readonly Derivation[]): Promise<Map<string, DerivationDifference>> {
+    return this.#reader.derivationsDiffering(derivations);
+  }
+
+  async *scanDerivedWithoutRecords(pageSize: number): AsyncIterable<string[]> {
+    let after = 0;
+    for (;;) {
+      const rows = this.#reader.all(
+        `SELECT d.subject AS n, s.key, i.sealed FROM derivations d JOIN subjects s ON s.id = d.subject
+         JOIN identities i ON i.token = s.key
+         WHERE d.subject > ? AND NOT EXISTS (SELECT 1 FROM records r WHERE r.subject = d.subject)
+         ORDER BY d.subject LIMIT ?`,
+        after,
+        pageSize,
+      );
+      if (rows.length === 0) return;
+      const opener = await this.#openRows(rows);
+      yield rows.map((row) => opener.clear(str(row.key)));
       after = num(rows[rows.length - 1]?.n);
     }
   }
