@@ -25,6 +25,14 @@ export interface CatalogSet {
   readonly listIds: readonly string[];
 }
 
+/** Whether the set is built of exactly these versions (a published version never changes, so its number names it). */
+export function builtOf(set: CatalogSet, versions: readonly CatalogVersion[]): boolean {
+  const held = set.schemeIds.reduce((n, scheme) => n + set.versionsOf(scheme).length, 0);
+  return (
+    held === versions.length && versions.every((v) => set.versionsOf(v.schemeId).some((h) => h.version === v.version))
+  );
+}
+
 export function buildCatalogSet(versions: readonly CatalogVersion[]): CatalogSet {
   const bySchemeId = new Map<string, CatalogVersion[]>();
   const schemesByCode = new Map<string, Set<string>>();

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { demoCatalogSet, demoVersions } from '../../test/support/demo-catalogs.ts';
 import type { Outcome } from './actions.ts';
-import { buildCatalogSet, type CatalogSet } from './catalog-set.ts';
+import { buildCatalogSet, builtOf, type CatalogSet } from './catalog-set.ts';
 import { parseCatalogDraft, type CatalogVersion } from './catalog.ts';
 import { dayMs } from './constants.ts';
 import { decide, type Decision, type DecisionReason } from './decide.ts';
@@ -654,6 +654,17 @@ describe('determinism', () => {
       decide(standingAt(catalogs, person, 'person', d, at(4)), 'pet.keep_dog'),
     );
   });
+});
+
+test('builtOf tells a catalog set built of exactly these versions from one missing or holding another', () => {
+  const versions = demoVersions();
+  const set = buildCatalogSet(versions);
+  assert.equal(builtOf(set, versions), true);
+  assert.equal(builtOf(set, [...versions].reverse()), true, 'in any order');
+  assert.equal(builtOf(set, versions.slice(1)), false, 'one version fewer');
+  assert.equal(builtOf(set, [...versions, greenChannelBanVersion()]), false, 'one more');
+  const other = versions.map((v, i) => (i === 0 ? { ...v, version: v.version + 1 } : v));
+  assert.equal(builtOf(set, other), false, 'as many, one of them another');
 });
 
 describe('validateRecordInput', () => {

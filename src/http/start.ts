@@ -16,17 +16,17 @@ import {
   noticeDispatchIntervalMs,
   tokenRefreshIntervalMs,
 } from '../core/constants.ts';
-import { buildCatalogSet } from '../core/catalog-set.ts';
+import { buildCatalogSet, builtOf } from '../core/catalog-set.ts';
 import { AuditTree } from '../app/audit-tree.ts';
 import { ChangePublisher, discardChanges, type ChangeSink } from '../app/change-stream.ts';
-import { openContext, type AppContext } from '../app/context.ts';
+import { openContext, refreshCatalogs, type AppContext } from '../app/context.ts';
 import type { Keyring } from '../app/keyring.ts';
 import { DecisionLog } from '../app/decision-log.ts';
 import { notifyExpiries } from '../app/expiries.ts';
 import { dispatcherDefaults, NoticeDispatcher, type NoticeChannel } from '../app/notice-delivery.ts';
 import { TokenAuthority } from '../app/tokens.ts';
 import { DecisionIndex, followChanges, loadIndex, type IndexLoadProgress } from '../index/decision-index.ts';
-import { Replication, type ChangeFeed } from '../index/replication.ts';
+import { applyChange, Replication, type ChangeFeed, type ChangeFollower } from '../index/replication.ts';
 import type { Store } from '../store/ports.ts';
 import { createMetrics } from './metrics.ts';
 import { buildServer, type ServerOptions } from './server.ts';
@@ -54,9 +54,27 @@ export async function startService(store: Store, options: StartOptions): Promise
   const clock = options.clock ?? Date.now;
   const context = await openContext(store, { keys: options.keys });
   const index = await loadIndex(store, context.catalogs, clock(), undefined, options.onIndexProgress);
-  context.observers.push(followChanges(index, store, () => context.catalogs, clock));
+  const follower = followChanges(index, store, () => context.catalogs, clock);
+  context.observers.push(follower);
   // The outbox goes to the change stream (or, with none, is only drained); each commit asks for a round at once.
-  const changes = new ChangePublisher(store, options.changeSink ?? discardChanges);
+  // Each change is applied to this server's own index first: those other processes commit (a `credence import`, a
+  // catalog published from the command line) reach it only this way, within a round (a second). This server's own
+  // changes were applied when they committed; applying them again rereads their subjects and does no harm.
+  const sink = options.changeSink ?? discardChanges;
+  const outboxFollower: ChangeFollower = {
+    subjectsChanged: (subjects) => follower.subjectsChanged(subjects),
+    passportLinked: (passport, subject) => follower.passportLinked(passport, subject),
+    catalogsChanged: async () => {
+      // This server's own publication has been taken in already: the index is reloaded only for another's.
+      if (!builtOf(context.catalogs, await store.catalogVersions())) await refreshCatalogs(context);
+    },
+  };
+  const changes = new ChangePublisher(store, {
+    publish: async (change, messageId) => {
+      await applyChange(store, change, outboxFollower);
+      await sink.publish(change, messageId);
+    },
+  });
   const publish = async () => {
     void changes.publishPending().catch(() => undefined);
   };

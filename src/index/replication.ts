@@ -35,6 +35,39 @@ export interface ReplicationOptions {
   readonly positionIntervalMs?: number;
 }
 
+/** What a change asks of an index's keeper: the shape of the app's change observer. */
+export interface ChangeFollower {
+  subjectsChanged(subjects: readonly SubjectId[]): Promise<void>;
+  passportLinked(passport: string, subject: SubjectId): Promise<void>;
+  catalogsChanged(): Promise<void>;
+}
+
+/**
+ * Tells a follower what one change from the outbox or the stream means: a catalog publication (which rereads
+ * everything), or the subjects whose derived state changed and the passports linked, named by lookup token and
+ * opened here.
+ */
+export async function applyChange(store: Store, change: Change, follower: ChangeFollower): Promise<void> {
+  if (change.catalogs) {
+    await follower.catalogsChanged();
+    return;
+  }
+  const tokens = [...new Set([...change.subjects, ...change.passports.flatMap((p) => [p.passport, p.subject])])];
+  const identifiers = await store.identifiersOf(tokens);
+  const subjectOf = (token: string): SubjectId | undefined => {
+    const identifier = identifiers.get(token);
+    const parsed = identifier === undefined ? undefined : parseSubjectId(identifier);
+    return parsed?.ok ? parsed.value : undefined;
+  };
+  for (const link of change.passports) {
+    const passport = identifiers.get(link.passport);
+    const subject = subjectOf(link.subject);
+    if (passport !== undefined && subject !== undefined) await follower.passportLinked(passport, subject);
+  }
+  const subjects = change.subjects.map(subjectOf).filter((s): s is SubjectId => s !== undefined);
+  if (subjects.length > 0) await follower.subjectsChanged(subjects);
+}
+
 /** Behind the stream this long without applying anything: the consumer is replaced. */
 const stalledMs = 3_000;
 
@@ -172,26 +205,15 @@ export class Replication {
     }, 1_000).unref();
   }
 
-  async #apply(change: Change): Promise<void> {
+  #apply(change: Change): Promise<void> {
     const { index, store, clock } = this.#options;
-    if (change.catalogs) {
-      await loadIndex(store, await this.#options.reloadCatalogs(), clock(), index);
-      return;
-    }
-    const tokens = [...new Set([...change.subjects, ...change.passports.flatMap((p) => [p.passport, p.subject])])];
-    const identifiers = await store.identifiersOf(tokens);
-    const subjectOf = (token: string): SubjectId | undefined => {
-      const identifier = identifiers.get(token);
-      const parsed = identifier === undefined ? undefined : parseSubjectId(identifier);
-      return parsed?.ok ? parsed.value : undefined;
-    };
-    for (const link of change.passports) {
-      const passport = identifiers.get(link.passport);
-      const subject = subjectOf(link.subject);
-      if (passport !== undefined && subject !== undefined) index.linkPassport(passport, subject);
-    }
-    const subjects = change.subjects.map(subjectOf).filter((s): s is SubjectId => s !== undefined);
-    if (subjects.length > 0) await refreshSubjects(index, store, subjects, clock());
+    return applyChange(store, change, {
+      subjectsChanged: (subjects) => refreshSubjects(index, store, subjects, clock()),
+      passportLinked: async (passport, subject) => index.linkPassport(passport, subject),
+      catalogsChanged: async () => {
+        await loadIndex(store, await this.#options.reloadCatalogs(), clock(), index);
+      },
+    });
   }
 
   /** Consumers replaced because they stopped delivering while the stream had more. */

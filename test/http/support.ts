@@ -124,6 +124,8 @@ export interface Harness {
   readonly tokenIds: Readonly<Record<TokenName, string>>;
   /** Every log line the server wrote, as written (JSON text). */
   readonly lines: string[];
+  /** The database file, for a test that writes to it as another process would. */
+  readonly path: string;
   stop(): Promise<void>;
 }
 
@@ -133,7 +135,8 @@ export async function startHarness(
   } = {},
 ): Promise<Harness> {
   const folder = mkdtempSync(join(tmpdir(), 'credence-http-'));
-  const store = openSqliteStore(join(folder, 'credence.db'), { create: true, keys: testKeys });
+  const path = join(folder, 'credence.db');
+  const store = openSqliteStore(path, { create: true, keys: testKeys });
   const context = await openContext(store, { keys: testKeys });
   await store.transaction((tx) => tx.putAgencies(demoAgencies()));
   for (const input of demoCatalogInputs()) {
@@ -186,6 +189,7 @@ export async function startHarness(
     tokens,
     tokenIds,
     lines,
+    path,
     stop: async () => {
       await running.stop();
       rmSync(folder, { recursive: true, force: true });

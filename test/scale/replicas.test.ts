@@ -20,6 +20,7 @@ import { residentIdCheckCharacter } from '../../src/core/identifiers.ts';
 import { startNatsCluster, type NatsCluster } from '../support/nats-cluster.ts';
 import { requirePostgres, testDatabaseUrl } from '../support/postgres.ts';
 import { keepServerOutput } from '../support/server-output.ts';
+import { eventually } from '../support/eventually.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const folder = mkdtempSync(join(tmpdir(), 'credence-replicas-'));
@@ -135,21 +136,6 @@ async function decide(server: Server, action: string, subjects: readonly string[
 async function outcome(server: Server, subject: string): Promise<string | undefined> {
   const [line] = await decide(server, 'travel.flight', [subject]);
   return line?.split(' ')[1];
-}
-
-/** Waits until `check` holds, at most `ms`; fails with what it saw last. */
-async function eventually(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms (${String(last ?? 'still false')})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function health(server: Server): Promise<{ replication?: { lag: number; appliedSequence: number } }> {

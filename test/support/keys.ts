@@ -1,4 +1,6 @@
-/** Keys for tests: made once per test process, never written anywhere. */
+/** Keys for tests: made once per test process, never written anywhere but a test's own temporary folder. */
 import { generateKeyMaterial, keyringFrom, type Keyring } from '../../src/app/keyring.ts';
 
-export const testKeys: Keyring = keyringFrom(generateKeyMaterial());
+/** The material, for a test that runs the command line on a store these keys opened (as a key file). */
+export const testKeyMaterial = generateKeyMaterial();
+export const testKeys: Keyring = keyringFrom(testKeyMaterial);
