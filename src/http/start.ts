@@ -52,14 +52,17 @@ export interface StartOptions extends ServerOptions {
 
 export async function startService(store: Store, options: StartOptions): Promise<RunningService> {
   const clock = options.clock ?? Date.now;
+  // What the catalogs and the index read below reflects every change in the outbox up to here.
+  const loadedThrough = await store.lastChangeId();
   const context = await openContext(store, { keys: options.keys });
   const index = await loadIndex(store, context.catalogs, clock(), undefined, options.onIndexProgress);
   const follower = followChanges(index, store, () => context.catalogs, clock);
   context.observers.push(follower);
   // The outbox goes to the change stream (or, with none, is only drained); each commit asks for a round at once.
   // Each change is applied to this server's own index first: those other processes commit (a `credence import`, a
-  // catalog published from the command line) reach it only this way, within a round (a second). This server's own
-  // changes were applied when they committed; applying them again rereads their subjects and does no harm.
+  // catalog published from the command line) reach it only this way, within a round (a second). Those it found at
+  // start are in what it loaded (a city's bulk import leaves millions of subjects there: not read twice), and its
+  // own were applied when they committed; applying one again rereads its subjects and does no harm.
   const sink = options.changeSink ?? discardChanges;
   const outboxFollower: ChangeFollower = {
     subjectsChanged: (subjects) => follower.subjectsChanged(subjects),
@@ -71,7 +74,7 @@ export async function startService(store: Store, options: StartOptions): Promise
   };
   const changes = new ChangePublisher(store, {
     publish: async (change, messageId) => {
-      await applyChange(store, change, outboxFollower);
+      if (change.id > loadedThrough) await applyChange(store, change, outboxFollower);
       await sink.publish(change, messageId);
     },
   });

@@ -406,6 +406,12 @@ export interface Store {
   /** The change outbox after an id, oldest first. */
   changes(afterId: number, limit: number): Promise<Change[]>;
   /**
+   * The highest change id in the outbox now, 0 when it is empty: every change committed later has a higher one
+   * (ids are never reused, and writes are serialised). What a server loads after reading it reflects every change
+   * up to it.
+   */
+  lastChangeId(): Promise<number>;
+  /**
    * The events after a sequence number, in order: at most `limit`, and fewer once their payloads reach `bytesMax`
    * (auditEventsPageBytesMax unless given; the page holds at least one event whatever its size).
    */

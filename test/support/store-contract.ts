@@ -1599,10 +1599,13 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
 
       it('never reuses an id, even once the outbox was emptied', () =>
         withStore(async (store) => {
+          assert.equal(await store.lastChangeId(), 0, 'an empty outbox');
           for (let i = 1; i <= 3; i += 1) await store.transaction((tx) => putDerived(tx, [derivationOf(person(i))]));
           const last = (await store.changes(0, 100)).at(-1) ?? assert.fail('three changes were written');
+          assert.equal(await store.lastChangeId(), last.id);
           await store.transaction((tx) => tx.dropChanges(last.id));
           assert.deepEqual(await store.changes(0, 100), []);
+          assert.equal(await store.lastChangeId(), 0, 'emptied');
 
           // A reader that goes on after the last id it published must see the next change.
           await store.transaction((tx) => putDerived(tx, [derivationOf(person(4))]));
@@ -1613,6 +1616,7 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
             `the change after an emptied outbox has id ${next[0]?.id}, after the dropped ${last.id}`,
           );
           assert.deepEqual(await store.changes(last.id, 100), next);
+          assert.equal(await store.lastChangeId(), next[0]?.id);
         }));
 
       it('gives the stored identifiers behind lookup tokens, and nothing for the others', () =>

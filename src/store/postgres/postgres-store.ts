@@ -1283,6 +1283,11 @@ class PostgresStore implements Store {
     ).map(changeFromRow);
   }
 
+  async lastChangeId(): Promise<number> {
+    const [row] = await all(this.#sql, 'SELECT coalesce(max(id), 0) AS id FROM changes', []);
+    return num(row?.id);
+  }
+
   async auditEvents(afterSeq: number, limit: number, bytesMax?: number): Promise<AuditEvent[]> {
     return (await this.storedAuditEvents(afterSeq, limit, bytesMax)).map(parsedAuditEvent);
   }

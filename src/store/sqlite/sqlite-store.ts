@@ -1220,6 +1220,10 @@ class SqliteStore implements Store {
       .map(changeFromRow);
   }
 
+  async lastChangeId(): Promise<number> {
+    return num(this.#reader.prepare('SELECT coalesce(max(id), 0) AS id FROM changes').get()?.id);
+  }
+
   async auditEvents(afterSeq: number, limit: number, bytesMax?: number): Promise<AuditEvent[]> {
     return (await this.storedAuditEvents(afterSeq, limit, bytesMax)).map(parsedAuditEvent);
   }
