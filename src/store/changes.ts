@@ -30,6 +30,29 @@ export class ChangeNote {
   }
 }
 
+/** Changes remembered as committed through this handle, at most (the oldest are forgotten first). */
+const ownChangesMax = 100_000;
+
+/**
+ * The ids of the changes a store handle committed itself, for Store.committedHere: its process told its own
+ * observers of them when they committed. Forgotten once asked about (the outbox's reader asks once per change).
+ */
+export class OwnChanges {
+  readonly #ids = new Set<number>();
+
+  committed(id: number): void {
+    this.#ids.add(id);
+    if (this.#ids.size > ownChangesMax) {
+      const oldest = this.#ids.values().next().value;
+      if (oldest !== undefined) this.#ids.delete(oldest);
+    }
+  }
+
+  taken(id: number): boolean {
+    return this.#ids.delete(id);
+  }
+}
+
 export function changeFromRow(row: Row): Change {
   const body = JSON.parse(str(row.body)) as Omit<Change, 'id'>;
   return { id: num(row.id), subjects: body.subjects, passports: body.passports, catalogs: body.catalogs };

@@ -412,6 +412,11 @@ export interface Store {
    */
   lastChangeId(): Promise<number>;
   /**
+   * Whether this store handle committed the change (its process told its own observers of it then, so a server
+   * reading the outbox need not apply it again). Asked once per change: the answer is forgotten after it.
+   */
+  committedHere(changeId: number): boolean;
+  /**
    * The events after a sequence number, in order: at most `limit`, and fewer once their payloads reach `bytesMax`
    * (auditEventsPageBytesMax unless given; the page holds at least one event whatever its size).
    */

@@ -1617,6 +1617,10 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
           );
           assert.deepEqual(await store.changes(last.id, 100), next);
           assert.equal(await store.lastChangeId(), next[0]?.id);
+          // This handle committed all of them: each is said once, then forgotten; an unknown id never is.
+          assert.equal(store.committedHere(next[0]?.id ?? 0), true);
+          assert.equal(store.committedHere(next[0]?.id ?? 0), false, 'forgotten once told');
+          assert.equal(store.committedHere(last.id + 1_000), false);
         }));
 
       it('gives the stored identifiers behind lookup tokens, and nothing for the others', () =>

@@ -17,7 +17,7 @@ import { firstEndAfter, lastEndOf, type Derivation } from '../../core/derive.ts'
 import type { SubjectId } from '../../core/identifiers.ts';
 import type { RecordFact } from '../../core/record.ts';
 import type { Relation } from '../../core/standing.ts';
-import { ChangeNote, changeFromRow } from '../changes.ts';
+import { ChangeNote, changeFromRow, OwnChanges } from '../changes.ts';
 import { Identities, type Opener } from '../identities.ts';
 import {
   DatabaseMissingError,
@@ -266,6 +266,7 @@ const nullable = <T>(value: T | undefined): T | null => value ?? null;
 class PostgresStore implements Store {
   readonly #sql: postgres.Sql;
   readonly #ids: Identities;
+  readonly #ownChanges = new OwnChanges();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -385,9 +386,11 @@ class PostgresStore implements Store {
           const note = new ChangeNote();
           const value = await work(this.#transactionView(tx, note));
           const change = note.body();
-          if (change !== undefined) await all(tx, 'INSERT INTO changes (body) VALUES ($1)', [change]);
-          return { value };
+          const [inserted] =
+            change === undefined ? [] : await all(tx, 'INSERT INTO changes (body) VALUES ($1) RETURNING id', [change]);
+          return { value, changeId: inserted === undefined ? undefined : num(inserted.id) };
         });
+        if (result.changeId !== undefined) this.#ownChanges.committed(result.changeId);
         this.#ids.transactionEnded(true);
         return result.value;
       } catch (error) {
@@ -1281,6 +1284,10 @@ class PostgresStore implements Store {
     return (
       await all(this.#sql, 'SELECT id, body FROM changes WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])
     ).map(changeFromRow);
+  }
+
+  committedHere(changeId: number): boolean {
+    return this.#ownChanges.taken(changeId);
   }
 
   async lastChangeId(): Promise<number> {

@@ -70,7 +70,7 @@ import {
   type Row,
 } from '../rows.ts';
 import { derivationBody, derivationOfBody, storedBodyHolds } from '../derivation-body.ts';
-import { ChangeNote, changeFromRow } from '../changes.ts';
+import { ChangeNote, changeFromRow, OwnChanges } from '../changes.ts';
 import { Identities } from '../identities.ts';
 import { migrations } from './migrations.ts';
 
@@ -418,6 +418,7 @@ class Connection {
 class SqliteStore implements Store {
   readonly #writer: Connection;
   readonly #reader: Connection;
+  readonly #ownChanges = new OwnChanges();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -448,8 +449,12 @@ class SqliteStore implements Store {
         const note = new ChangeNote();
         const result = await work(this.#transactionView(note));
         const change = note.body();
-        if (change !== undefined) this.#writer.prepare('INSERT INTO changes (body) VALUES (?)').run(change);
+        const changeId =
+          change === undefined
+            ? undefined
+            : Number(this.#writer.prepare('INSERT INTO changes (body) VALUES (?)').run(change).lastInsertRowid);
         db.exec('COMMIT');
+        if (changeId !== undefined) this.#ownChanges.committed(changeId);
         this.#ids.transactionEnded(true);
         this.#writer.numbers.transactionEnded(true);
         return result;
@@ -1218,6 +1223,10 @@ class SqliteStore implements Store {
     return this.#reader
       .all('SELECT id, body FROM changes WHERE id > ? ORDER BY id LIMIT ?', afterId, limit)
       .map(changeFromRow);
+  }
+
+  committedHere(changeId: number): boolean {
+    return this.#ownChanges.taken(changeId);
   }
 
   async lastChangeId(): Promise<number> {
