@@ -65,8 +65,7 @@ export async function startService(store: Store, options: StartOptions): Promise
   // own were applied when they committed (rereading their subjects cost a fifth of its HTTP ingest rate).
   const sink = options.changeSink ?? discardChanges;
   const outboxFollower: ChangeFollower = {
-    subjectsChanged: (subjects) => follower.subjectsChanged(subjects),
-    passportLinked: (passport, subject) => follower.passportLinked(passport, subject),
+    ...follower,
     catalogsChanged: async () => {
       // This server's own publication has been taken in already: the index is reloaded only for another's.
       if (!builtOf(context.catalogs, await store.catalogVersions())) await refreshCatalogs(context);

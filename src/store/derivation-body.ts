@@ -14,6 +14,7 @@
  */
 import type { SubjectKind } from '../core/identifiers.ts';
 import type { Derivation, GradeEntry, Listing, PointsEntry } from '../core/derive.ts';
+import type { DerivationDifference } from './ports.ts';
 
 const layout = 1;
 
@@ -148,4 +149,18 @@ export function storedBodyHolds(d: Derivation, kind: string, body: string): bool
   if (kind !== d.kind) return false;
   if (body === derivationBody(d)) return true;
   return JSON.stringify(derivationOfBody(body, d.subject, d.kind)) === JSON.stringify(d);
+}
+
+/** Store.derivationsDiffering over what an adapter read: each subject's stored kind and body, if any. */
+export function derivationDifferences(
+  derivations: readonly Derivation[],
+  storedOf: (d: Derivation, i: number) => { readonly kind: string; readonly body: string } | undefined,
+): Map<string, DerivationDifference> {
+  const differing = new Map<string, DerivationDifference>();
+  derivations.forEach((d, i) => {
+    const stored = storedOf(d, i);
+    if (stored === undefined) differing.set(d.subject, 'missing');
+    else if (!storedBodyHolds(d, stored.kind, stored.body)) differing.set(d.subject, 'different');
+  });
+  return differing;
 }

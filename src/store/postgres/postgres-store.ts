@@ -73,7 +73,7 @@ import {
   tokenFromRow,
   type Row,
 } from '../rows.ts';
-import { derivationBody, storedBodyHolds } from '../derivation-body.ts';
+import { derivationBody, derivationDifferences } from '../derivation-body.ts';
 import { pgMigrations } from './migrations.ts';
 
 type Db = postgres.Sql | postgres.TransactionSql;
@@ -1235,14 +1235,8 @@ class PostgresStore implements Store {
     const rows = await all(this.#sql, 'SELECT subject, kind, body FROM derivations WHERE subject = ANY($1::text[])', [
       [...new Set(tokens)],
     ]);
-    const stored = new Map(rows.map((row) => [str(row.subject), row]));
-    const differing = new Map<string, DerivationDifference>();
-    derivations.forEach((d, i) => {
-      const row = stored.get(tokens[i] ?? '');
-      if (row === undefined) differing.set(d.subject, 'missing');
-      else if (!storedBodyHolds(d, str(row.kind), str(row.body))) differing.set(d.subject, 'different');
-    });
-    return differing;
+    const stored = new Map(rows.map((row) => [str(row.subject), { kind: str(row.kind), body: str(row.body) }]));
+    return derivationDifferences(derivations, (_, i) => stored.get(tokens[i] ?? ''));
   }
 
   async *scanDerivedWithoutRecords(pageSize: number): AsyncIterable<string[]> {

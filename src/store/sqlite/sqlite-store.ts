@@ -69,7 +69,7 @@ import {
   tokenFromRow,
   type Row,
 } from '../rows.ts';
-import { derivationBody, derivationOfBody, storedBodyHolds } from '../derivation-body.ts';
+import { derivationBody, derivationDifferences, derivationOfBody } from '../derivation-body.ts';
 import { ChangeNote, changeFromRow, OwnChanges } from '../changes.ts';
 import { Identities } from '../identities.ts';
 import { migrations } from './migrations.ts';
@@ -401,13 +401,7 @@ class Connection {
       0,
       ([, kind, body], subject) => stored.set(subject, { kind: str(kind), body: str(body) }),
     );
-    const differing = new Map<string, DerivationDifference>();
-    for (const d of derivations) {
-      const row = stored.get(d.subject);
-      if (row === undefined) differing.set(d.subject, 'missing');
-      else if (!storedBodyHolds(d, row.kind, row.body)) differing.set(d.subject, 'different');
-    }
-    return differing;
+    return derivationDifferences(derivations, (d) => stored.get(d.subject));
   }
 }
 
