@@ -131,3 +131,57 @@ export function recordDigest(record: RecordFact): string {
     )
     .digest('hex');
 }
+
+/**
+ * What a `records.accepted` event says of the records it lists: their ids, the first 8 bytes of each one's digest
+ * (`recordTags`, base64url, 8 bytes a record in order) and the SHA-256 of all their whole digests one after the other
+ * (`recordsDigest`, hex). The whole digests bind the records to the chain with SHA-256's full strength; the tags say
+ * which record of up to recordsPerAuditEventMax differs. Listing each whole digest in hex cost 77 bytes a record, the
+ * largest share of the log at a city's hundred million records; this costs about 21 (docs/performance.md, "Fewer
+ * bytes a record"). Events stored before list `records: [[id, digest], ...]`; both are read (recordsListed).
+ */
+export interface RecordsListing {
+  readonly recordIds: readonly number[];
+  readonly recordTags: string;
+  readonly recordsDigest: string;
+}
+
+export const recordTagBytes = 8;
+
+export function recordsListing(records: readonly RecordFact[]): RecordsListing {
+  const digests = records.map((r) => Buffer.from(recordDigest(r), 'hex'));
+  return {
+    recordIds: records.map((r) => r.id),
+    recordTags: Buffer.concat(digests.map((d) => d.subarray(0, recordTagBytes))).toString('base64url'),
+    recordsDigest: digestOfDigests(digests),
+  };
+}
+
+/** `recordsDigest`: SHA-256 over the records' digests (32 bytes each), in the order listed. */
+export function digestOfDigests(digests: readonly Buffer[]): string {
+  return hashOnce('sha256', Buffer.concat(digests), 'hex');
+}
+
+/** A record as an event lists it: `digest` whole (hex), or only its `tag` (hex) when the event keeps a digest of all. */
+export type ListedRecord = { readonly id: number } & ({ readonly digest: string } | { readonly tag: string });
+
+/**
+ * The records an event's payload lists, in order: a `records.accepted` of either form (RecordsListing, or the
+ * earlier `[id, digest]` pairs), or none. Well-formed parts only: what a verifier cannot read it reports elsewhere.
+ */
+export function recordsListed(payload: Readonly<Record<string, unknown>>): ListedRecord[] {
+  const { records, recordIds, recordTags } = payload;
+  if (Array.isArray(records))
+    return (records as unknown[]).flatMap((entry) =>
+      Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'string'
+        ? [{ id: entry[0], digest: entry[1] }]
+        : [],
+    );
+  if (!Array.isArray(recordIds) || typeof recordTags !== 'string') return [];
+  const tags = Buffer.from(recordTags, 'base64url');
+  return (recordIds as unknown[]).flatMap((id, i) =>
+    typeof id === 'number'
+      ? [{ id, tag: tags.subarray(i * recordTagBytes, (i + 1) * recordTagBytes).toString('hex') }]
+      : [],
+  );
+}

@@ -9,7 +9,7 @@
  */
 import type { RecordFact } from '../core/record.ts';
 import type { Store } from '../store/ports.ts';
-import { findChainBreak, recordDigest } from './audit-chain.ts';
+import { digestOfDigests, findChainBreak, recordDigest, recordsListed } from './audit-chain.ts';
 import { checkpointText, eventLeaf, tileSize } from './audit-tree.ts';
 import { publicKeyIdOf, verifySignature } from './keyring.ts';
 import { Frontier, joinSubtrees } from './merkle.ts';
@@ -155,13 +155,15 @@ function mayListRecords(payloadText: string): boolean {
  * would not fit). A transaction stores its records and the events listing them together and record ids grow with
  * transactions, so after a page of events the records up to the highest id listed are read and compared; a record
  * read before its event (an event later in the same transaction, on the next page) waits for it, and one no event
- * ever lists is reported at the end.
+ * ever lists is reported at the end. An event that lists tags and a digest of all its records' digests
+ * (audit-chain.ts recordsListing) is checked record by record on the tags, then whole on that digest once each of
+ * its records has been read.
  */
 class RecordCheck {
   readonly #store: Store;
   readonly #problem: (p: AuditProblem) => void;
   /** Listed by an event, not read yet. */
-  readonly #digests = new Map<number, { digest: string; seq: number }>();
+  readonly #expected = new Map<number, Expected>();
   /** Read, not listed by any event yet. */
   readonly #unlisted = new Map<number, RecordFact>();
   #readThrough = 0;
@@ -173,31 +175,33 @@ class RecordCheck {
     this.#problem = problem;
   }
 
-  /** The records an event lists: records.accepted's [id, digest] pairs, a retraction's or a repair's record. */
+  /** The records an event lists: records.accepted's (audit-chain.ts recordsListed), a retraction's or a repair's. */
   listedBy(payload: Readonly<Record<string, unknown>>, seq: number): void {
     if (typeof payload.recordDigest === 'string' && typeof payload.recordId === 'number')
-      this.#listed(payload.recordId, payload.recordDigest, seq);
+      this.#listed(payload.recordId, { seq, digest: payload.recordDigest });
     if (typeof payload.repairRecordDigest === 'string' && typeof payload.repairRecordId === 'number')
-      this.#listed(payload.repairRecordId, payload.repairRecordDigest, seq);
-    if (Array.isArray(payload.records)) {
-      for (const entry of payload.records as unknown[]) {
-        if (Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'string')
-          this.#listed(entry[0], entry[1], seq);
-      }
-    }
+      this.#listed(payload.repairRecordId, { seq, digest: payload.repairRecordDigest });
+    const listed = recordsListed(payload);
+    const whole =
+      typeof payload.recordsDigest === 'string'
+        ? new WholeListing(seq, payload.recordsDigest, listed.length)
+        : undefined;
+    listed.forEach((entry, index) =>
+      this.#listed(entry.id, 'digest' in entry ? { seq, digest: entry.digest } : { seq, tag: entry.tag, whole, index }),
+    );
   }
 
-  #listed(id: number, digest: string, seq: number): void {
+  #listed(id: number, expected: Expected): void {
     if (id > this.maxListed) this.maxListed = id;
     if (id > this.#readThrough) {
-      this.#digests.set(id, { digest, seq });
+      this.#expected.set(id, expected);
       return;
     }
     const record = this.#unlisted.get(id);
-    if (record === undefined) this.#missing(id, seq);
+    if (record === undefined) this.#missing(id, expected);
     else {
       this.#unlisted.delete(id);
-      this.#compare(record, digest, seq);
+      this.#compare(record, expected);
     }
   }
 
@@ -209,11 +213,11 @@ class RecordCheck {
       const page = await this.#store.recordsInIdRange(after, throughId, pageSize);
       for (const record of page) {
         this.records++;
-        const expected = this.#digests.get(record.id);
+        const expected = this.#expected.get(record.id);
         if (expected === undefined) this.#unlisted.set(record.id, record);
         else {
-          this.#digests.delete(record.id);
-          this.#compare(record, expected.digest, expected.seq);
+          this.#expected.delete(record.id);
+          this.#compare(record, expected);
         }
       }
       if (page.length < pageSize) break;
@@ -221,10 +225,10 @@ class RecordCheck {
     }
     this.#readThrough = throughId;
     // Listed, within what was read, and not there: removed.
-    for (const [id, { seq }] of this.#digests) {
+    for (const [id, expected] of this.#expected) {
       if (id <= throughId) {
-        this.#digests.delete(id);
-        this.#missing(id, seq);
+        this.#expected.delete(id);
+        this.#missing(id, expected);
       }
     }
   }
@@ -235,16 +239,69 @@ class RecordCheck {
       this.#problem({ kind: 'record', id, message: `record ${id} has no audit event` });
   }
 
-  #compare(record: RecordFact, digest: string, seq: number): void {
-    if (digest !== recordDigest(record))
+  #compare(record: RecordFact, expected: Expected): void {
+    const digest = recordDigest(record);
+    const same = 'digest' in expected ? digest === expected.digest : digest.startsWith(expected.tag);
+    if (!same)
       this.#problem({
         kind: 'record',
         id: record.id,
-        message: `record ${record.id} differs from what event ${seq} recorded`,
+        message: `record ${record.id} differs from what event ${expected.seq} recorded`,
       });
+    if ('whole' in expected) this.#settled(expected, same ? digest : undefined);
   }
 
-  #missing(id: number, seq: number): void {
-    this.#problem({ kind: 'record', id, message: `record ${id}, stored by event ${seq}, is missing` });
+  #missing(id: number, expected: Expected): void {
+    this.#problem({ kind: 'record', id, message: `record ${id}, stored by event ${expected.seq}, is missing` });
+    if ('whole' in expected) this.#settled(expected, undefined);
+  }
+
+  /** One record of a whole listing read (its digest) or found wanting (undefined, already reported). */
+  #settled({ whole, index }: TaggedExpectation, digest: string | undefined): void {
+    if (whole === undefined) return;
+    const problem = whole.settle(index, digest);
+    if (problem !== undefined) this.#problem(problem);
+  }
+}
+
+type TaggedExpectation = {
+  readonly seq: number;
+  readonly tag: string;
+  readonly whole?: WholeListing;
+  readonly index: number;
+};
+/** What an event listed for a record: its whole digest, or its tag within a whole listing. */
+type Expected = { readonly seq: number; readonly digest: string } | TaggedExpectation;
+
+/**
+ * An event's `recordsDigest` against its records' digests, once each has been read: a record changed so that its tag
+ * still matches (8 bytes: within reach of a determined forger) no longer matches the digest of all of them.
+ */
+class WholeListing {
+  readonly #seq: number;
+  readonly #recorded: string;
+  readonly #digests: (Buffer | undefined)[];
+  #waiting: number;
+  #wanting = false;
+
+  constructor(seq: number, recorded: string, size: number) {
+    this.#seq = seq;
+    this.#recorded = recorded;
+    this.#digests = new Array<Buffer | undefined>(size);
+    this.#waiting = size;
+  }
+
+  settle(index: number, digest: string | undefined): AuditProblem | undefined {
+    if (digest === undefined) this.#wanting = true;
+    else this.#digests[index] = Buffer.from(digest, 'hex');
+    this.#waiting--;
+    // A listing with a record already reported differs anyway: the first problem is the one to read.
+    if (this.#waiting > 0 || this.#wanting) return undefined;
+    if (digestOfDigests(this.#digests as Buffer[]) === this.#recorded) return undefined;
+    return {
+      kind: 'event',
+      id: this.#seq,
+      message: `the records event ${this.#seq} lists differ from its digest of them`,
+    };
   }
 }

@@ -18,7 +18,7 @@ import {
 } from '../core/record.ts';
 import type { Problem } from '../core/result.ts';
 import type { AuditEventInput, StoreTransaction } from '../store/ports.ts';
-import { appendAudit, recordDigest } from './audit-chain.ts';
+import { appendAudit, recordDigest, recordsListing } from './audit-chain.ts';
 import { notifySubjectsChanged, type AppContext } from './context.ts';
 import { expiriesToldUntil } from './expiries.ts';
 
@@ -75,7 +75,7 @@ export async function rederive(
 
 /**
  * What the audit log keeps of accepted records: one `records.accepted` event per agency per transaction (or per
- * recordsPerAuditEventMax records of one), listing each record's id and digest (audit-chain.ts recordDigest), so
+ * recordsPerAuditEventMax records of one), listing the records' ids and digests (audit-chain.ts recordsListing), so
  * that changing, removing or adding a record is evident (audit-verify.ts) without an event row per record: at a
  * city's hundred million records the row per record was the largest table of all (519 bytes a record). Records are
  * read by subject from their own table; the events name none.
@@ -88,7 +88,7 @@ function acceptedEvents(stored: readonly RecordFact[], nowMs: number): AuditEven
         atMs: nowMs,
         kind: 'records.accepted',
         actor: agency,
-        payload: { records: records.slice(i, i + recordsPerAuditEventMax).map((r) => [r.id, recordDigest(r)]) },
+        payload: { ...recordsListing(records.slice(i, i + recordsPerAuditEventMax)) },
       });
   }
   return events;

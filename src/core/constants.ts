@@ -33,7 +33,7 @@ export const recordsPerBatchMax = 10_000;
  */
 export const importBatchMax = 200_000;
 /**
- * A `records.accepted` audit event lists at most this many records (about 80 bytes each); a larger transaction
+ * A `records.accepted` audit event lists at most this many records (about 21 bytes each); a larger transaction
  * writes several. Keeps every event small enough to read, page and send whole (a city's 100,000-record transactions
  * made events of 8 MB).
  */

@@ -173,7 +173,7 @@ export function auditFromRow(row: Row): AuditEvent {
   return parsedAuditEvent(storedAuditFromRow(row));
 }
 
-export { noticeBody } from './notice-body.ts';
+export { noticeBody, type NoticeRecord } from './notice-body.ts';
 
 /**
  * A notice row: its facts from the body (store/notice-body.ts) and the row's columns (the subject, which is
@@ -182,7 +182,16 @@ export { noticeBody } from './notice-body.ts';
  */
 export function noticeFromRow(row: Row, ids: Opener): StoredNotice {
   return {
-    ...noticeOfBody(str(row.body)),
+    ...noticeOfBody(
+      str(row.body),
+      row.record_code === undefined || row.record_code === null
+        ? undefined
+        : {
+            code: str(row.record_code),
+            evidence: str(row.record_evidence),
+            effectiveAtMs: num(row.record_effective_at_ms),
+          },
+    ),
     kind: str(row.kind) as NoticeFacts['kind'],
     adverse: row.adverse === true || row.adverse === 1 || row.adverse === 1n,
     recordId: num(row.record_id),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
-import { appendAudit } from '../../src/app/audit-chain.ts';
+import { appendAudit, recordDigest, recordsListing } from '../../src/app/audit-chain.ts';
 import { AuditTree, eventLeaf } from '../../src/app/audit-tree.ts';
 import { verifyAudit, type AuditVerifyReport } from '../../src/app/audit-verify.ts';
 import { generateKeyMaterial, keyringFrom } from '../../src/app/keyring.ts';
@@ -19,7 +19,7 @@ import { createDemo } from '../../src/app/demo.ts';
 import { openContext } from '../../src/app/context.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { readDemoFiles } from '../../src/cli/files.ts';
-import type { SubjectId } from '../../src/core/identifiers.ts';
+import { parseSubjectId, type SubjectId } from '../../src/core/identifiers.ts';
 import { testKeys } from '../support/keys.ts';
 
 const nowMs = Date.parse('2026-11-22T00:00:00Z');
@@ -176,10 +176,10 @@ describe('audit verify', () => {
     const report = await verifyCopy((db) => {
       seq = Number(db.prepare("SELECT MIN(seq) AS s FROM audit_events WHERE kind = 'records.accepted'").get()?.s);
       db.prepare(
-        'UPDATE audit_events SET payload = replace(payload, \'{"records":\', \'{ "records": \') WHERE seq = ?',
+        'UPDATE audit_events SET payload = replace(payload, \'{"recordIds":\', \'{ "recordIds": \') WHERE seq = ?',
       ).run(seq);
       const text = String(db.prepare('SELECT payload FROM audit_events WHERE seq = ?').get(seq)?.payload);
-      assert.ok(text.startsWith('{ "records": '), text.slice(0, 20));
+      assert.ok(text.startsWith('{ "recordIds": '), text.slice(0, 20));
     });
     assert.deepEqual(report.problems[0] && [report.problems[0].kind, report.problems[0].id], ['event', seq]);
   });
@@ -322,4 +322,96 @@ test('records listed by a later event of their transaction, on a later page, ver
   } finally {
     await store.close();
   }
+});
+
+describe('audit verify: the records an event lists, in either form', () => {
+  /**
+   * Four records listed by three hand-made events on an unbroken chain: one in the earlier form ([id, digest] pairs),
+   * one as records.accepted lists them now, and one whose tags match its records but whose digest of them does not
+   * (as a record forged to keep its 8-byte tag would show).
+   */
+  async function verifyListed(tamper?: (db: DatabaseSync) => void) {
+    const path = join(folder, `listed-${++copies}.db`);
+    const store = openSqliteStore(path, { create: true, keys: testKeys });
+    const parsed = parseSubjectId('440304198506151237');
+    assert.ok(parsed.ok);
+    let seqs: number[] = [];
+    const ids = await store.transaction(async (tx) => {
+      await tx.putSubjects([parsed.value]);
+      const records = await tx.insertRecords(
+        [1, 2, 3, 4].map((n) => ({
+          draft: {
+            agency: 'traffic-police',
+            agencyRef: `L-${n}`,
+            subject: parsed.value.key,
+            code: 'traffic.fine',
+            effectiveAtMs: nowMs - n,
+            evidence: `ticket L-${n}`,
+            amount: 100 * n,
+          },
+          recordedAtMs: nowMs,
+        })),
+      );
+      const [r1, r2, r3, r4] = records;
+      assert.ok(r1 && r2 && r3 && r4);
+      const event = (payload: Record<string, unknown>) => ({
+        atMs: nowMs,
+        kind: 'records.accepted',
+        actor: 'traffic-police',
+        payload,
+      });
+      const last = (await tx.auditTail())?.seq ?? 0;
+      seqs = [last + 1, last + 2, last + 3];
+      await appendAudit(tx, testKeys, [
+        event({ records: [[r1.id, recordDigest(r1)]] }),
+        event({ ...recordsListing([r2, r3]) }),
+        event({ ...recordsListing([r4]), recordsDigest: '0'.repeat(64) }),
+      ]);
+      return records.map((r) => r.id);
+    });
+    await store.close();
+    if (tamper) {
+      const db = new DatabaseSync(path);
+      tamper(db);
+      db.close();
+    }
+    const reopened = openSqliteStore(path, { keys: testKeys });
+    try {
+      const report = await verifyAudit(reopened, { publicKeyPem: testKeys.publicKeyPem });
+      return { ids, seqs, report, problems: report.problems.map((p) => [p.kind, p.id, p.message]) };
+    } finally {
+      await reopened.close();
+    }
+  }
+
+  test('reads both forms and finds the event whose records do not match its digest of them', async () => {
+    const { seqs, report, problems } = await verifyListed();
+    assert.equal(report.records, 4);
+    assert.deepEqual(problems, [
+      ['event', seqs[2], `the records event ${seqs[2]} lists differ from its digest of them`],
+    ]);
+  });
+
+  test('a record changed is named, under an event of either form, and its event is not reported twice', async () => {
+    const { ids, seqs, problems } = await verifyListed((db) =>
+      db.prepare("UPDATE records SET evidence = evidence || '.' WHERE agency_ref IN ('L-1', 'L-3')").run(),
+    );
+    assert.deepEqual(problems, [
+      ['record', ids[0], `record ${ids[0]} differs from what event ${seqs[0]} recorded`],
+      ['record', ids[2], `record ${ids[2]} differs from what event ${seqs[1]} recorded`],
+      ['event', seqs[2], `the records event ${seqs[2]} lists differ from its digest of them`],
+    ]);
+  });
+
+  test('a record removed from a listing is named as missing, under an event of either form', async () => {
+    const { ids, seqs, problems } = await verifyListed((db) =>
+      db.prepare("DELETE FROM records WHERE agency_ref IN ('L-1', 'L-2')").run(),
+    );
+    // What is missing is known once the records up to the highest listed have been read, after those compared.
+    assert.deepEqual(problems, [
+      ['event', seqs[2], `the records event ${seqs[2]} lists differ from its digest of them`],
+      ['record', ids[0], `record ${ids[0]}, stored by event ${seqs[0]}, is missing`],
+      ['record', ids[1], `record ${ids[1]}, stored by event ${seqs[1]}, is missing`],
+    ]);
+  });
 });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { testKeys } from '../support/keys.ts';
-import { findChainBreak, recordDigest } from '../../src/app/audit-chain.ts';
+import { findChainBreak, recordDigest, recordsListed } from '../../src/app/audit-chain.ts';
 import { checkAction } from '../../src/app/decisions.ts';
 import { decideObjection, fileObjection } from '../../src/app/objections.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
@@ -620,16 +620,11 @@ describe('objections', () => {
         .map((e) => [e.kind, e.atMs, e.actor, e.payload]);
       // The record itself was audited with its batch (records.accepted names records, not subjects).
       const accepted = all.find(
-        (e) =>
-          e.kind === 'records.accepted' && (e.payload.records as [number, string][]).some(([id]) => id === record.id),
+        (e) => e.kind === 'records.accepted' && recordsListed(e.payload).some(({ id }) => id === record.id),
       );
       assert.deepEqual(
-        [
-          accepted?.atMs,
-          accepted?.actor,
-          (accepted?.payload.records as [number, string][]).find(([id]) => id === record.id),
-        ],
-        [t0, 'city-court', [record.id, recordDigest(record)]],
+        [accepted?.atMs, accepted?.actor, recordsListed(accepted?.payload ?? {}).find(({ id }) => id === record.id)],
+        [t0, 'city-court', { id: record.id, tag: recordDigest(record).slice(0, 16) }],
       );
       assert.deepEqual(events, [
         [

@@ -1,13 +1,14 @@
 /** Use-case tests for submitRecords, retractRecord, publishCatalog and rebuild, on a real SQLite store. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { findChainBreak, recordDigest } from '../../src/app/audit-chain.ts';
+import { findChainBreak, recordDigest, recordsListed, recordsListing } from '../../src/app/audit-chain.ts';
 import { publishCatalog } from '../../src/app/catalogs.ts';
 import { checkAction, explain } from '../../src/app/decisions.ts';
 import { rebuild } from '../../src/app/rebuild.ts';
 import { retractRecord, submitRecords } from '../../src/app/records.ts';
 import { recordsPerAuditEventMax } from '../../src/core/constants.ts';
 import { parseSubjectId } from '../../src/core/identifiers.ts';
+import type { RecordFact } from '../../src/core/record.ts';
 import type { Store } from '../../src/store/ports.ts';
 import { demoCatalogInputs } from '../support/demo-catalogs.ts';
 import { openTestContext, type TestContext } from '../support/app-context.ts';
@@ -53,7 +54,10 @@ describe('submitRecords', () => {
     assert.equal(event?.subject, undefined, 'the event names records, not subjects');
     const stored = (await t.context.store.recordsOf(person)).find((r) => r.agencyRef === 'TP-1');
     assert.ok(stored);
-    assert.deepEqual(event?.payload.records, [[item?.status === 'accepted' ? item.recordId : 0, recordDigest(stored)]]);
+    assert.deepEqual(event?.payload, recordsListing([stored]));
+    assert.deepEqual(recordsListed(event?.payload ?? {}), [
+      { id: item?.status === 'accepted' ? item.recordId : 0, tag: recordDigest(stored).slice(0, 16) },
+    ]);
     assert.equal(findChainBreak(undefined, events), undefined);
     const explained = await explain(t.context, person, nowMs);
     assert.ok(explained.ok);
@@ -70,20 +74,18 @@ describe('submitRecords', () => {
     assert.deepEqual([result.accepted, result.duplicates], [3, 1], JSON.stringify(result.results));
     const events = (await allEvents(t.context.store)).slice(before);
     assert.deepEqual(
-      events.map((e) => [e.kind, e.actor, (e.payload.records as unknown[]).length]),
+      events.map((e) => [e.kind, e.actor, recordsListed(e.payload).length]),
       [
         ['records.accepted', 'traffic-police', 2],
         ['records.accepted', 'city-court', 1],
       ],
     );
     const records = new Map((await t.context.store.recordsOf(person)).map((r) => [r.id, r]));
-    for (const e of events)
-      for (const [id, digest] of e.payload.records as [number, string][]) {
-        const record = records.get(id);
-        assert.ok(record, `record ${id}`);
-        assert.equal(record.agency, e.actor);
-        assert.equal(digest, recordDigest(record));
-      }
+    for (const e of events) {
+      const listed = (e.payload.recordIds as number[]).map((id) => records.get(id));
+      assert.ok(listed.every((r) => r?.agency === e.actor));
+      assert.deepEqual(e.payload, recordsListing(listed as RecordFact[]));
+    }
   });
 
   test('a batch larger than recordsPerAuditEventMax is audited in events of at most that many records', async () => {
@@ -98,14 +100,14 @@ describe('submitRecords', () => {
       assert.equal(result.accepted, count);
       const events = (await allEvents(own.context.store)).slice(before);
       assert.deepEqual(
-        events.map((e) => [e.kind, (e.payload.records as unknown[]).length]),
+        events.map((e) => [e.kind, recordsListed(e.payload).length]),
         [
           ['records.accepted', recordsPerAuditEventMax],
           ['records.accepted', recordsPerAuditEventMax],
           ['records.accepted', 7],
         ],
       );
-      const ids = events.flatMap((e) => (e.payload.records as [number, string][]).map(([id]) => id));
+      const ids = events.flatMap((e) => recordsListed(e.payload).map(({ id }) => id));
       const accepted = result.results.map((r) => (r.status === 'accepted' ? r.recordId : 0));
       assert.deepEqual(ids, accepted, 'each record listed once, in the order stored');
     } finally {

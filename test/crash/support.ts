@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import { recordsListed } from '../../src/app/audit-chain.ts';
 import { verifyAudit } from '../../src/app/audit-verify.ts';
 import { generateKeyMaterial, keyringFrom } from '../../src/app/keyring.ts';
 import { publishCatalog } from '../../src/app/catalogs.ts';
@@ -508,10 +509,10 @@ function checkRecords(
     sql.close();
   }
 
-  // records.accepted: one event per agency per transaction, listing [id, digest] of each record it stored.
+  // records.accepted: one event per agency per transaction, listing each record it stored (audit-chain.ts).
   const accepted = events
     .filter((e) => e.kind === 'records.accepted')
-    .flatMap((event) => (event.payload.records as [number, string][]).map(([id]) => ({ id, event })));
+    .flatMap((event) => recordsListed(event.payload).map(({ id }) => ({ id, event })));
   const records = new Map<string, StoredRecord>();
   const eventsByRecord = Map.groupBy(accepted, (a) => a.id);
   for (const row of rows) {

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { recordsListed } from '../../src/app/audit-chain.ts';
 import type { ChangeObserver } from '../../src/app/context.ts';
 import { decision } from '../../src/http/decisions/schema.ts';
 import { retractResult, submitResult } from '../../src/http/records/schema.ts';
@@ -161,7 +162,7 @@ test('ten identical POSTs at once store each record exactly once', async () => {
   // Each stored record is listed by exactly one records.accepted event.
   const listed = recordEvents
     .filter((e) => e.kind === 'records.accepted')
-    .flatMap((e) => (e.payload.records as [number, string][]).map(([id]) => id));
+    .flatMap((e) => recordsListed(e.payload).map(({ id }) => id));
   assert.deepEqual(listed.filter((id) => storedIds.has(id)).sort(), [...storedIds].sort());
   // The derivation counts each fine once: the repeat multiplier doubles the second and third only.
   assert.deepEqual(

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { findChainBreak } from '../../src/app/audit-chain.ts';
+import { findChainBreak, recordsListed } from '../../src/app/audit-chain.ts';
 import type { AuditEvent } from '../../src/store/ports.ts';
 import { batchResult, decision } from '../../src/http/decisions/schema.ts';
 import { listResult, retractResult, submitResult } from '../../src/http/records/schema.ts';
@@ -1366,8 +1366,7 @@ describe('GET /v1/audit/events', () => {
     );
     const acceptedId = (await ownRecords(h.tokens.trafficPolice)).find((r) => r.agencyRef === 'TP-ACC-1')?.id;
     const accepted = events.find(
-      (e) =>
-        e.kind === 'records.accepted' && (e.payload.records as [number, string][]).some(([id]) => id === acceptedId),
+      (e) => e.kind === 'records.accepted' && recordsListed(e.payload).some(({ id }) => id === acceptedId),
     );
     assert.equal(accepted?.actor, 'traffic-police');
     assert.equal(accepted.at, fixedNow);

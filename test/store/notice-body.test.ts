@@ -33,6 +33,21 @@ test('every stored notice reads back as its facts, in fewer bytes than as an obj
   assert.ok(tuples < objects * 0.8, `${tuples} bytes as tuples, ${objects} as objects`);
 });
 
+test('a body beside its record leaves out what the record holds and reads back whole with it', () => {
+  for (const n of variants) {
+    const own = { code: n.code, evidence: n.evidence, effectiveAtMs: n.effectiveAtMs };
+    const body = noticeBody(n, own);
+    assert.deepEqual(noticeOfBody(body, own), storedOf(n));
+    assert.ok(body.length < noticeBody(n).length - n.code.length - n.evidence.length, body);
+    assert.throws(() => noticeOfBody(body), /layout 2 read without its record's code/);
+    // A notice that tells another instant or record than its record's own keeps its own facts.
+    const other = { code: 'other.code', evidence: 'other/doc/1', effectiveAtMs: n.effectiveAtMs + 1 };
+    const apart = noticeBody(n, other);
+    assert.deepEqual(noticeOfBody(apart, other), storedOf(n));
+    assert.deepEqual(noticeOfBody(apart), storedOf(n));
+  }
+});
+
 test('reads a body stored as an object (before tuples, with its words too) as it was', () => {
   const [first] = told;
   assert.ok(first);
@@ -41,5 +56,5 @@ test('reads a body stored as an object (before tuples, with its words too) as it
 });
 
 test('refuses a body of a layout it does not know, rather than misread it', () => {
-  assert.throws(() => noticeOfBody('[2,"s",1]'), /layout 2 is not known/);
+  assert.throws(() => noticeOfBody('[3,"s",1]'), /layout 3 is not known/);
 });

@@ -225,3 +225,51 @@ describe('sqlite store: files', () => {
     }
   });
 });
+
+describe('sqlite store: notices', () => {
+  it("stores a notice without what its record's row holds, and reads it back whole from any path", async () => {
+    const path = freshPath();
+    const store = openSqliteStore(path, { create: true, keys: testKeys });
+    try {
+      await writeSample(store);
+      const [record] = await store.recordsOf(company.key);
+      assert.ok(record);
+      const facts = {
+        subject: company.key,
+        kind: 'listing.started' as const,
+        adverse: true,
+        scheme: 'court-defaulters',
+        version: 1,
+        recordId: record.id,
+        code: record.code,
+        evidence: record.evidence,
+        effectiveAtMs: record.effectiveAtMs,
+        objectionDeadlineMs: t0 + 15 * 86_400_000,
+        details: { list: 'court-defaulters' },
+      };
+      const [stored] = await store.transaction(async (tx) => {
+        const notices = await tx.insertNotices([facts], t0 + 2);
+        await tx.enqueueDeliveries('webhook', 10, t0 + 2);
+        return notices;
+      });
+      assert.ok(stored);
+      assert.deepEqual(await store.noticesOf(company.key, 10), [stored]);
+      const due = await store.dueDeliveries('webhook', t0 + 2, 10);
+      assert.deepEqual(
+        due.map((d) => d.notice),
+        [stored],
+      );
+
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        const body = String(db.prepare('SELECT body FROM notices WHERE id = ?').get(stored.id)?.body);
+        assert.match(body, /^\[2,"court-defaulters",1,null,null,null,/);
+        assert.equal(body.includes(record.evidence), false, body);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1298,14 +1298,29 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
               (await tx.derivationsOf([subject.key, person(8).key])).get(subject.key),
               derivationOf(subject),
             );
+            // The third tells its record's own code, evidence and instant (which a store may read from the record).
             return tx.insertNotices(
-              [1, 2, 3].map((n) => ({ ...notice(n), recordId: record.id })),
+              [1, 2, 3].map((n) => ({
+                ...notice(n),
+                recordId: record.id,
+                ...(n === 3
+                  ? { code: record.code, evidence: record.evidence, effectiveAtMs: record.effectiveAtMs }
+                  : {}),
+              })),
               t0 + 1,
             );
           });
           assert.deepEqual(
-            stored.map((n) => n.evidence),
-            ['evidence 1', 'evidence 2', 'evidence 3'],
+            stored.map((n) => [n.code, n.evidence, n.effectiveAtMs]),
+            [
+              ['traffic.warning', 'evidence 1', t0 + 1],
+              ['traffic.warning', 'evidence 2', t0 + 2],
+              ['court.defaulter', 'judgment N-1', t0],
+            ],
+          );
+          assert.deepEqual(
+            await store.transaction((tx) => tx.noticesOfRecord(subject.key, stored[2]?.recordId ?? 0)),
+            stored,
           );
           assert.ok(
             stored.every((n, i) => i === 0 || n.id > (stored[i - 1]?.id ?? 0)),

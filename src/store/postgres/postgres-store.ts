@@ -449,7 +449,7 @@ class PostgresStore implements Store {
             notices.map((n) => String(n.adverse)),
             notices.map((n) => n.recordId),
             createdAtMs,
-            notices.map(noticeBody),
+            notices.map((n) => noticeBody(n)),
           ],
         );
         const idsInOrder = rows.map((r) => num(r.id)).sort((a, b) => a - b);
