@@ -20,7 +20,10 @@
  * - rebuild: rebuild(context, { verify: false }), which writes every derivation (the first run into an empty table,
  *   later runs over the derivations already there);
  * - verify: rebuild(context, { verify: true }), which compares every derivation with the stored one; it must find
- *   no difference (the rebuild just before wrote them).
+ *   no difference (the rebuild just before wrote them);
+ * - rebuildThreads, verifyThreads: the same two with the replay in --threads parts (default 2), all but one in
+ *   worker threads (cli/replay-threads.ts, as `credence rebuild --threads N` runs it). rebuildThreads runs over the
+ *   derivations the rebuild wrote and writes nothing, so verifyThreads over verify is the speedup to quote.
  * From the medians: the shares of rebuild spent reading (scan), folding (scan + fold less scan) and writing (the
  * rest), and of verify spent comparing; the ratio of the per-record cost at the largest size to that at the
  * smallest (1 is linear); and issue 8's goal of 300,000 records/s for rebuild and verify at every size. The
@@ -30,7 +33,7 @@
  * The population for ten million records does not fit in Node's default heap: when the heap limit is below what
  * the largest size needs, the program runs itself again with a larger --max-old-space-size.
  *
- * Usage: node bench/rebuild.ts [--records N[,N...]] [--runs N] [--batch N] [--short]
+ * Usage: node bench/rebuild.ts [--records N[,N...]] [--runs N] [--batch N] [--threads N] [--short]
  * --records: the sizes, default 1000000,10000000; --batch: records per insert transaction in the setup, 100,000 by
  * default (the records' subject index takes random inserts: 10,000 a transaction stored 1M records at half the rate).
  * --short: 20,000 records, one run, to prove in CI that it works.
@@ -49,6 +52,7 @@ import type { Keyring } from '../src/app/keyring.ts';
 import { generatePopulation, type GeneratedRecord, type Population } from '../src/app/population.ts';
 import { rebuild } from '../src/app/rebuild.ts';
 import { readDemoFiles } from '../src/cli/files.ts';
+import { replayParts } from '../src/cli/replay-threads.ts';
 import { dayMs } from '../src/core/constants.ts';
 import { deriveSubject } from '../src/core/derive.ts';
 import type { Store } from '../src/store/ports.ts';
@@ -77,10 +81,11 @@ interface Options {
   readonly runs: number;
   readonly batch: number;
   readonly short: boolean;
+  readonly threads: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const values = benchArgs(argv, ['records', 'runs', 'batch'], ['short']);
+  const values = benchArgs(argv, ['records', 'runs', 'batch', 'threads'], ['short']);
   const short = values.short;
   const sizes = (values.records ?? (short ? '20000' : '1000000,10000000'))
     .split(',')
@@ -89,6 +94,7 @@ function parseOptions(argv: string[]): Options {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     runs: positive('runs', values.runs, true) ?? (short ? 1 : 3),
     batch: positive('batch', values.batch, true) ?? 100_000,
+    threads: positive('threads', values.threads, true) ?? 2,
     short,
   };
 }
@@ -207,11 +213,18 @@ async function scanAndFold(context: AppContext): Promise<Count> {
   return { subjects, records };
 }
 
-type Phase = 'scan' | 'fold' | 'rebuild' | 'verify';
-const phases: readonly Phase[] = ['scan', 'fold', 'rebuild', 'verify'];
+type Phase = 'scan' | 'fold' | 'rebuild' | 'verify' | 'rebuildThreads' | 'verifyThreads';
+const phases: readonly Phase[] = ['scan', 'fold', 'rebuild', 'verify', 'rebuildThreads', 'verifyThreads'];
+/** Where a phase's worker threads open the database: the file and its key file. */
+interface Place {
+  readonly path: string;
+  readonly keyFile: string;
+  readonly threads: number;
+}
 
 /** Opens the store afresh, runs one phase over it, checks what it counted; returns the seconds it took. */
-async function measure(path: string, keys: Keyring, phase: Phase, expected: number): Promise<number> {
+async function measure(place: Place, keys: Keyring, phase: Phase, expected: number): Promise<number> {
+  const { path } = place;
   const store = openSqliteStore(path, { keys });
   try {
     const context = await openContext(store, { keys });
@@ -222,7 +235,13 @@ async function measure(path: string, keys: Keyring, phase: Phase, expected: numb
     if (phase === 'scan') count = await scan(store);
     else if (phase === 'fold') count = await scanAndFold(context);
     else {
-      const report = await rebuild(context, { verify: phase === 'verify', nowMs: demoEndMs, onProgress });
+      const threaded = phase === 'rebuildThreads' || phase === 'verifyThreads';
+      const report = await rebuild(context, {
+        verify: phase === 'verify' || phase === 'verifyThreads',
+        nowMs: demoEndMs,
+        onProgress,
+        ...(threaded ? { parts: replayParts(context, { base: path, keys: place.keyFile }, place.threads) } : {}),
+      });
       if (report.differences > 0)
         throw new Error(
           `verify found ${report.differences} differences right after a rebuild: ${JSON.stringify(report.sample)}`,
@@ -244,12 +263,13 @@ interface SizeResult {
   readonly stored: SqliteFileSize;
   readonly withDerivations: SqliteFileSize;
   readonly runs: readonly Readonly<Record<Phase, number>>[];
+  readonly threads: number;
 }
 
 async function benchSize(count: number, options: Options): Promise<SizeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'credence-bench-rebuild-'));
   try {
-    const { keys } = makeBenchKeys(dir);
+    const { keys, file: keyFile } = makeBenchKeys(dir);
     const path = join(dir, 'credence.db');
     log(`--- ${thousands(count)} records`);
     const setup = await makeDatabase(path, keys, count, options.batch);
@@ -257,14 +277,22 @@ async function benchSize(count: number, options: Options): Promise<SizeResult> {
     log(`store: ${thousands(stored.bytes)} bytes, ${Math.round(stored.bytes / count)} bytes per record`);
     const runs: Record<Phase, number>[] = [];
     for (let run = 1; run <= options.runs; run++) {
-      const times: Record<Phase, number> = { scan: 0, fold: 0, rebuild: 0, verify: 0 };
-      for (const phase of phases) times[phase] = await measure(path, keys, phase, count);
+      const times: Record<Phase, number> = {
+        scan: 0,
+        fold: 0,
+        rebuild: 0,
+        verify: 0,
+        rebuildThreads: 0,
+        verifyThreads: 0,
+      };
+      const place = { path, keyFile, threads: options.threads };
+      for (const phase of phases) times[phase] = await measure(place, keys, phase, count);
       runs.push(times);
       log(
         `run ${run}/${options.runs}: ${phases.map((p) => `${p} ${thousands(count / times[p])}/s (${times[p].toFixed(2)} s)`).join(', ')}`,
       );
     }
-    return { records: count, setup, stored, withDerivations: sqliteFileSize(path), runs };
+    return { records: count, setup, stored, withDerivations: sqliteFileSize(path), runs, threads: options.threads };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -275,7 +303,14 @@ async function benchSize(count: number, options: Options): Promise<SizeResult> {
 function summarise(result: SizeResult) {
   const n = result.records;
   const mid = (phase: Phase) => median(result.runs.map((r) => r[phase]));
-  const [scanS, foldS, rebuildS, verifyS] = phases.map(mid) as [number, number, number, number];
+  const [scanS, foldS, rebuildS, verifyS, rebuildThreadsS, verifyThreadsS] = phases.map(mid) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const rate = (s: number) => Math.round(n / s);
   const perRecord = (f: SqliteFileSize) => ({
     bytes: f.bytes,
@@ -295,7 +330,19 @@ function summarise(result: SizeResult) {
       totalSeconds: round2(setup.generateSeconds + setup.registerSeconds + setup.insertSeconds),
     },
     store: { afterSetup: perRecord(result.stored), afterRebuild: perRecord(result.withDerivations) },
-    recordsPerSecond: { scan: rate(scanS), fold: rate(foldS), rebuild: rate(rebuildS), verify: rate(verifyS) },
+    recordsPerSecond: {
+      scan: rate(scanS),
+      fold: rate(foldS),
+      rebuild: rate(rebuildS),
+      verify: rate(verifyS),
+      rebuildThreads: rate(rebuildThreadsS),
+      verifyThreads: rate(verifyThreadsS),
+    },
+    /** The same rebuild and verify in --threads threads (credence rebuild --threads) over one thread. */
+    threads: {
+      count: result.threads,
+      verifySpeedup: round2(verifyS / verifyThreadsS),
+    },
     microsPerRecord: {
       scan: round3((scanS / n) * 1e6),
       fold: round3((foldS / n) * 1e6),
@@ -338,11 +385,14 @@ async function main(): Promise<void> {
   if (smallest === undefined || biggest === undefined) throw new Error('no sizes measured');
   const costRatio = (phase: keyof typeof smallest.microsPerRecord) =>
     round2(biggest.microsPerRecord[phase] / smallest.microsPerRecord[phase]);
-  const worst = (phase: 'rebuild' | 'verify') => Math.min(...sizes.map((s) => s.recordsPerSecond[phase]));
+  type Rated = 'rebuild' | 'verify' | 'rebuildThreads' | 'verifyThreads';
+  const worst = (phase: Rated) => Math.min(...sizes.map((s) => s.recordsPerSecond[phase]));
   const goal = {
     recordsPerSecond: goalRecordsPerSecond,
     rebuild: { worst: worst('rebuild'), met: worst('rebuild') >= goalRecordsPerSecond },
     verify: { worst: worst('verify'), met: worst('verify') >= goalRecordsPerSecond },
+    rebuildThreads: { worst: worst('rebuildThreads'), met: worst('rebuildThreads') >= goalRecordsPerSecond },
+    verifyThreads: { worst: worst('verifyThreads'), met: worst('verifyThreads') >= goalRecordsPerSecond },
   };
   log(
     `goal ${thousands(goalRecordsPerSecond)} records/s: rebuild ${thousands(goal.rebuild.worst)}/s (${goal.rebuild.met ? 'met' : 'not met'}), verify ${thousands(goal.verify.worst)}/s (${goal.verify.met ? 'met' : 'not met'})`,

@@ -715,7 +715,8 @@ describe('rebuild', () => {
         )
         .all()
         .map((r) => ({ subject: String(r.subject), n: Number(r.n), body: String(r.body) }))
-        .find((r) => (JSON.parse(r.body) as [number, unknown[]])[1].length > 0),
+        // The last such subject: with --threads 2 its part is replayed by the worker thread.
+        .findLast((r) => (JSON.parse(r.body) as [number, unknown[]])[1].length > 0),
     );
     assert.ok(original, 'some subject has point entries');
     // The stored layout (src/store/derivation-body.ts): [1, entries, grades, listings]; an entry's points at 4.
@@ -729,16 +730,22 @@ describe('rebuild', () => {
       false,
     );
 
-    const tampered = credence(['rebuild', '--verify', '--db', db]);
+    const tampered = credence(['rebuild', '--verify', '--threads', '2', '--db', db]);
     assert.equal(tampered.status, 1, tampered.stderr);
     assert.match(tampered.stdout, /^differences: 1$/m);
     assert.ok(tampered.stdout.includes(identityOf(db, original.subject)), tampered.stdout);
     assert.match(tampered.stderr, /^credence: rebuild --verify: 1 /);
     assert.equal(tampered.stderr.trimEnd().split('\n').length, 1);
 
-    const repaired = credenceOk(['rebuild', '--db', db]);
+    const one = credence(['rebuild', '--verify', '--threads', '1', '--db', db]);
+    assert.equal(one.stdout, tampered.stdout, 'one thread finds the same');
+
+    const repaired = credenceOk(['rebuild', '--threads', '2', '--db', db]);
     assert.match(repaired.stdout, /derived state rewritten/);
     assert.match(credenceOk(['rebuild', '--verify', '--db', db]).stdout, /^differences: 0$/m);
+    const refused = credence(['rebuild', '--threads', '0', '--db', db]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--threads must be a whole number from 1 to 64, not 0/);
     const restored = withDb(db, (d) => d.prepare('SELECT body FROM derivations WHERE subject = ?').get(original.n));
     assert.equal(restored?.body, original.body);
   });

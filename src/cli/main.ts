@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { SingleBar } from 'cli-progress';
 import {
@@ -52,17 +53,18 @@ import {
 import {
   describePostgresUrl,
   isPostgresUrl,
-  openPostgresStore,
   postgresHoldsRegister,
   resetPostgresDatabase,
 } from '../store/postgres/postgres-store.ts';
-import { databaseMissing, openSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { databaseMissing } from '../store/sqlite/sqlite-store.ts';
 import { CheckFailedError, UsageError } from './errors.ts';
 import { readDataFile, readDemoFiles } from './files.ts';
 import { formatDecision, formatExplanation, formatSummary } from './format.ts';
 import { importFile } from './import-file.ts';
 import { formatSimulation, formatSubjectSimulation, simulationCsv } from './simulate-format.ts';
-import { demoKeyFileOf, loadKeys, writeKeyFile } from './keys.ts';
+import { demoKeyFileOf, writeKeyFile } from './keys.ts';
+import { keysAt, openStoreAt, type StorePlace } from './store-at.ts';
+import { replayParts } from './replay-threads.ts';
 
 const defaultDb = 'data/credence.db';
 /** Who reads through the command line, in the subject's access log: the operator at this machine. */
@@ -134,7 +136,9 @@ Commands:
                                  replay history with the draft FILE in force (writes nothing): changes by kind,
                                  grade histograms, districts and kinds, proportionality findings, a sample;
                                  --csv prints the counts and histograms as CSV; --subject both explanations
-  rebuild [--verify]             replay every record; --verify compares with the stored state
+  rebuild [--verify] [--threads N]
+                                 replay every record, in N threads (default one a core, up to 4); --verify
+                                 compares with the stored state
   audit verify [--public-key FILE]
                                  recompute the audit log, its tiles, signed checkpoints and every record's digest;
                                  exits 1 naming the first problem
@@ -145,6 +149,9 @@ Every command takes --db FILE (default ${defaultDb}), or --database-url postgres
 for PostgreSQL (the database is created if the server has none of that name); --keys FILE (or CREDENCE_KEY_FILE) names the key file;
 --json prints data as JSON; --now ISO fixes the clock. The demo city writes and uses its own key file.
 SUBJECT is a resident ID, a Unified Social Credit Code or passport:CCC:NUMBER.`;
+
+/** `credence rebuild` replays in this many threads at most unless told (--threads): one per core, up to 4. */
+const rebuildThreadsDefaultMax = 4;
 
 type Options = Record<string, string | boolean | undefined>;
 
@@ -199,20 +206,26 @@ function where(values: Options): { url?: string; base: string; label: string } {
   return { url, base: join('data', `postgres-${name}`), label: describePostgresUrl(url) };
 }
 
+/** The register's place and its key file, from the options. */
+function placeOf(values: Options): StorePlace {
+  const { url, base } = where(values);
+  return {
+    ...(url === undefined ? {} : { url }),
+    base,
+    ...(typeof values.keys === 'string' ? { keys: values.keys } : {}),
+  };
+}
+
 function keysOf(values: Options): { keyring: Keyring; demoFile?: string } {
-  return loadKeys({ db: where(values).base, ...(typeof values.keys === 'string' ? { keys: values.keys } : {}) });
+  return keysAt(placeOf(values));
 }
 
 /** Opens the database with its keys; a missing database is named before missing keys. */
 async function openStore(values: Options, create = false): Promise<{ store: Store; keys: Keyring }> {
-  const { url, base } = where(values);
-  if (url !== undefined) {
-    const keys = keysOf(values).keyring;
-    return { store: await openPostgresStore(url, { create, keys }), keys };
-  }
-  if (!create && base !== ':memory:' && !existsSync(base)) throw databaseMissing(base);
-  const keys = keysOf(values).keyring;
-  return { store: openSqliteStore(base, { create, keys }), keys };
+  const place = placeOf(values);
+  if (place.url === undefined && !create && place.base !== ':memory:' && !existsSync(place.base))
+    throw databaseMissing(place.base);
+  return openStoreAt(place, create);
 }
 
 /** Whether the database holds a register already (`start` makes the demo city in one that does not). */
@@ -1285,9 +1298,18 @@ async function run(argv: string[]): Promise<void> {
       return;
     }
     case 'rebuild': {
-      const { values, positionals } = parse(rest, { verify: { type: 'boolean', default: false } });
+      const { values, positionals } = parse(rest, {
+        verify: { type: 'boolean', default: false },
+        threads: { type: 'string' },
+      });
       expectPositionals(positionals, []);
       const nowMs = instantOption(values, 'now', clockMs);
+      const threads = positiveInteger(
+        values,
+        'threads',
+        Math.min(availableParallelism(), rebuildThreadsDefaultMax),
+        64,
+      );
       await withContext(values, async (context) => {
         const bar = new SingleBar({
           format: 'rebuild {value} subjects',
@@ -1299,6 +1321,7 @@ async function run(argv: string[]): Promise<void> {
           verify: Boolean(values.verify),
           nowMs,
           onProgress: (subjects) => bar.update(subjects),
+          ...(threads > 1 ? { parts: replayParts(context, placeOf(values), threads) } : {}),
         });
         bar.stop();
         print(values, report, () =>

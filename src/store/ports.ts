@@ -288,6 +288,15 @@ export interface StoreTransaction {
 /** How a stored derivation differs from a replayed one (Store.derivationsDiffering). */
 export type DerivationDifference = 'missing' | 'different';
 
+/**
+ * One of `of` disjoint parts of a scan's subjects (`index` from 0), which together are all of them: for work that
+ * several threads share, each reading its part through its own connection.
+ */
+export interface ScanPart {
+  readonly index: number;
+  readonly of: number;
+}
+
 export interface DerivationScan {
   readonly kinds?: readonly SubjectKind[];
   readonly inForceAfterMs?: number;
@@ -379,9 +388,13 @@ export interface Store {
    * scan and list page, and tells nothing of the identifiers.
    */
   scanSubjects(pageSize: number): AsyncIterable<SubjectId[]>;
-  /** Every subject that has records, with all of them, in the store's subject order, in pages: for rebuild. */
+  /**
+   * Every subject that has records, with all of them, in the store's subject order, in pages: for rebuild; with
+   * `part`, only the subjects of that part.
+   */
   scanSubjectRecords(
     pageSize: number,
+    part?: ScanPart,
   ): AsyncIterable<{ readonly subject: SubjectId; readonly records: RecordFact[] }[]>;
   /**
    * Every stored derivation, in the store's subject order, in pages; with `kinds`, only those of subjects of these

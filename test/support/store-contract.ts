@@ -1123,6 +1123,24 @@ export function runStoreContract(name: string, open: () => Promise<Store>): void
               records: stored.filter((r) => r.subject === subject.key),
             })),
           );
+          // In parts: each subject with records in exactly one part, in the store's order within it, whatever the count.
+          const whole = await collectPages(store.scanSubjectRecords(pageSize), pageSize);
+          for (const count of [1, 2, 3, 7, 20]) {
+            const parts = [];
+            for (let index = 0; index < count; index++)
+              parts.push(await collectPages(store.scanSubjectRecords(pageSize, { index, of: count }), pageSize));
+            assert.deepEqual(
+              parts.flat().sort((a, b) => byKey(a.subject, b.subject)),
+              [...whole].sort((a, b) => byKey(a.subject, b.subject)),
+              `${count} parts`,
+            );
+            for (const part of parts)
+              assert.deepEqual(
+                part,
+                ordered(part, (p) => p.subject.key),
+                `a part of ${count} in the store's order`,
+              );
+          }
           assert.deepEqual(
             await collectPages(store.scanDerivations(pageSize), pageSize),
             ordered(

@@ -34,6 +34,7 @@ import {
   type Change,
   type DerivationDifference,
   type DerivationScan,
+  type ScanPart,
   type DeliveryStatus,
   type IdentifierProtector,
   type ListMember,
@@ -1192,13 +1193,18 @@ class PostgresStore implements Store {
     }
   }
 
-  async *scanSubjectRecords(pageSize: number): AsyncIterable<{ subject: SubjectId; records: RecordFact[] }[]> {
+  async *scanSubjectRecords(
+    pageSize: number,
+    part: ScanPart = { index: 0, of: 1 },
+  ): AsyncIterable<{ subject: SubjectId; records: RecordFact[] }[]> {
     let after = '';
     for (;;) {
+      // A part is the subjects whose lookup token's first character's code falls to it (about 1/of of them each).
       const rows = await all(
         this.#sql,
-        'SELECT s.* FROM subjects s WHERE s.key > $1 AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT $2',
-        [after, pageSize],
+        `SELECT s.* FROM subjects s WHERE s.key > $1 AND ascii(s.key) % $3 = $4
+         AND EXISTS (SELECT 1 FROM records r WHERE r.subject = s.key) ORDER BY s.key LIMIT $2`,
+        [after, pageSize, part.of, part.index],
       );
       if (rows.length === 0) return;
       const opener = await this.#open(this.#sql, rows, ['key']);
