@@ -5,6 +5,7 @@
  * threads, each replaying a part of the subjects through its own connection (cli/rebuild-worker.ts); the writes are
  * this thread's, through the store's one writer.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { deriveSubject, type Derivation } from '../core/derive.ts';
 import type { DerivationDifference, ScanPart } from '../store/ports.ts';
 import type { AppContext } from './context.ts';
@@ -96,6 +97,9 @@ export async function rebuild(
           options.onProgress?.(subjects, records);
           // Another part failed: stop reading this one (its source stops too), the rebuild fails as a whole.
           if (failed) break;
+          // A part read in this thread (SQLite's reads are synchronous) would otherwise keep the event loop, and
+          // with it the pages other threads post, waiting until it ends: at a city, the worker thread idled.
+          await yieldToEventLoop();
         }
       } catch (error) {
         failed = true;

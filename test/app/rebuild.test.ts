@@ -88,3 +88,28 @@ test('a part that fails fails the rebuild, which records no rebuild.completed ev
   assert.equal(await rebuildEvents(), events);
   assert.ok(read >= 1);
 });
+
+test("a part read in this thread lets the pages of other threads' parts in as it goes, not only once it ends", async () => {
+  // Part 0 as this thread reads it (each page at once, as SQLite's synchronous reads give them); part 1 as a worker's
+  // pages arrive (each a message, after a turn of the event loop).
+  async function* here(): AsyncIterable<ReplayPage> {
+    for (let i = 0; i < 50; i++) yield { subjects: 1, records: 0, differing: [] };
+  }
+  async function* posted(): AsyncIterable<ReplayPage> {
+    for (let i = 0; i < 50; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      yield { subjects: 1_000, records: 0, differing: [] };
+    }
+  }
+  let herePagesBeforeFirstPosted: number | undefined;
+  const report = await rebuild(context, {
+    verify: true,
+    nowMs,
+    parts: [here(), posted()],
+    onProgress: (subjects) => {
+      if (subjects >= 1_000 && herePagesBeforeFirstPosted === undefined) herePagesBeforeFirstPosted = subjects % 1_000;
+    },
+  });
+  assert.equal(report.subjects, 50 * 1_001);
+  assert.ok((herePagesBeforeFirstPosted ?? 50) < 10, `${herePagesBeforeFirstPosted} of 50 pages first`);
+});
